@@ -1,0 +1,57 @@
+"""The command-line interface: a thin layer that parses, validates and dispatches.
+
+Every command module exposes ``register(app)``. Invalid input (``ScenarioError``,
+``ExperimentError``) is printed as one line per problem on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sim.cli import scenario_cmds
+from sim.errors import UserError
+
+app = typer.Typer(
+    name="negsim",
+    help="negsim: agent-based simulator of multi-party negotiations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _module in (scenario_cmds,):
+    _module.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user errors exit with code 2 and one line per problem."""
+    try:
+        app(args=argv, prog_name="negsim", standalone_mode=False)
+    except UserError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # pragma: no cover - typer exits
+        return int(exc.code or 0)
+    except KeyboardInterrupt:  # pragma: no cover
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            return int(exc.exit_code or 0)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return 2
+        if isinstance(exc, click.exceptions.Abort):
+            return 1
+        raise
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Loading scenario files: safe YAML, ``extends`` resolution, one-line errors.
+
+Core objects:
+    ScenarioError: raised with one readable line per problem (file, field path, what is
+        wrong, what is allowed); the CLI prints them and exits with code 2.
+    load_raw: YAML text -> dict, with ``extends`` merged in (cycles and missing files
+        reported).
+    load_scenario: a validated `Scenario` (with quotes checked against ``source_text``).
+    validate_data: validate an already-merged dict (used by the experiment runner after it
+        applies parameter overrides).
+
+Merge rule for ``extends``: mappings merge key by key (a ``null`` value deletes the key;
+a ``source`` mapping is replaced whole, so provenance never mixes);
+lists whose items all carry a ``name`` merge item by item on that name (an item
+``{name: x, delete: true}`` removes x); any other value replaces the base value.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.errors import UserError
+from sim.scenario.schema import Scenario
+
+RED_LINE_KINDS = {"never", "at_least", "at_most", "not_both", "if_then"}
+
+
+class ScenarioError(UserError):
+    """Invalid scenario input; ``lines`` holds one readable message per problem."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that rejects duplicate mapping keys (duplicate ids)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)
+    seen: dict[Any, Any] = {}
+    for key_node, _value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", mark
+            )
+        seen[key] = True
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """Parse YAML text safely; syntax errors become a `ScenarioError` with line and column."""
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ScenarioError([f"{file}: {where}: YAML error: {problem}"]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"{file}: YAML error: {exc}"]) from None
+
+
+def read_yaml_file(path: Path) -> Any:
+    """Read and parse one YAML file, turning I/O problems into `ScenarioError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: file not found"]) from None
+    except IsADirectoryError:
+        raise ScenarioError([f"{path}: is a directory, not a file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([f"{path}: cannot read file: {exc}"]) from None
+    return parse_yaml(text, str(path))
+
+
+def merge(base: Any, override: Any) -> Any:
+    """Deep-merge ``override`` into ``base`` (see the module docstring for the rule)."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            if value is None:
+                out.pop(key, None)
+            elif key in out and key != "source":
+                out[key] = merge(out[key], value)
+            else:
+                out[key] = copy.deepcopy(value)
+        return out
+    if _named_list(base) and _named_list(override):
+        out = [copy.deepcopy(x) for x in base]
+        index = {item["name"]: i for i, item in enumerate(out)}
+        for item in override:
+            name = item["name"]
+            if item.get("delete") is True:
+                if name in index:
+                    out[index[name]] = None
+                continue
+            if name in index and out[index[name]] is not None:
+                out[index[name]] = merge(out[index[name]], item)
+            else:
+                index[name] = len(out)
+                out.append(copy.deepcopy(item))
+        return [x for x in out if x is not None]
+    return copy.deepcopy(override)
+
+
+def _named_list(x: Any) -> bool:
+    return isinstance(x, list) and all(isinstance(i, dict) and "name" in i for i in x)
+
+
+def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict:
+    """Load a scenario file as a dict with its ``extends`` chain merged in."""
+    path = Path(path)
+    resolved = path.resolve()
+    if resolved in _stack:
+        chain = " -> ".join(str(p.name) for p in (*_stack, resolved))
+        raise ScenarioError([f"{path}: extends: cycle ({chain})"])
+    data = read_yaml_file(path)
+    if data is None:
+        raise ScenarioError([f"{path}: the file is empty"])
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [f"{path}: top level: expected a mapping of fields, got {type(data).__name__}"]
+        )
+    parent = data.pop("extends", None)
+    if parent is None:
+        return _resolve_source_text(data, path)
+    if not isinstance(parent, str):
+        raise ScenarioError([f"{path}: extends: expected a file name (string)"])
+    parent_path = (path.parent / parent)
+    if not parent_path.exists():
+        raise ScenarioError([f"{path}: extends: file not found: {parent_path}"])
+    base = load_raw(parent_path, (*_stack, resolved))
+    data = _resolve_source_text(data, path)
+    return merge(base, data)
+
+
+def _resolve_source_text(data: dict, path: Path) -> dict:
+    """Make ``source_text`` absolute so that merged files keep pointing at the right text."""
+    st = data.get("source_text")
+    if isinstance(st, str) and not Path(st).is_absolute():
+        data = dict(data)
+        data["source_text"] = str((path.parent / st).resolve())
+    return data
+
+
+def format_loc(loc: tuple) -> str:
+    """Render a pydantic error location as a field path (``a.b[1].c``)."""
+    out = ""
+    prev_int = False
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            prev_int = True
+            continue
+        # Discriminated unions insert the tag after the list index: drop it.
+        if prev_int and part in RED_LINE_KINDS:
+            prev_int = False
+            continue
+        prev_int = False
+        if part in ("function-after[_exactly_one(), Source]",):
+            continue
+        if part.startswith(("function-", "union[", "list[", "dict[")):
+            continue
+        out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _error_lines(exc: ValidationError, file: str) -> list[str]:
+    lines = []
+    for e in exc.errors(include_url=False):
+        loc = format_loc(tuple(e["loc"]))
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        msg = re.sub(r"^Value error, ", "", msg)
+        lines.append(f"{file}: {loc}: {msg}")
+    # de-duplicate while keeping order
+    return list(dict.fromkeys(lines))
+
+
+def validate_data(data: dict, file: str = "<scenario>") -> Scenario:
+    """Validate a merged scenario dict; raise `ScenarioError` with one line per problem."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_error_lines(exc, file)) from None
+    quote_errors = check_quotes(data, file)
+    if quote_errors:
+        raise ScenarioError(quote_errors)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge and validate a scenario file."""
+    data = load_raw(path)
+    return validate_data(data, str(path))
+
+
+def _normalise(text: str) -> str:
+    text = (
+        text.replace("\u2019", "'").replace("\u2018", "'")
+        .replace("\u201c", '"').replace("\u201d", '"')
+        .replace("\u2013", "-").replace("\u2014", "-")
+    )
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def check_quotes(data: dict, file: str) -> list[str]:
+    """Every ``source.quote`` must occur verbatim in the scenario's ``source_text``.
+
+    Comparison ignores case, runs of whitespace and typographic versus straight quotes.
+    """
+    st = data.get("source_text")
+    if not st:
+        return []
+    try:
+        article = _normalise(Path(st).read_text(encoding="utf-8"))
+    except OSError:
+        return [f"{file}: source_text: cannot read '{st}'"]
+    errors = []
+    for loc, quote in _quotes(data, ()):
+        if _normalise(quote) not in article:
+            short = quote if len(quote) <= 60 else quote[:57] + "..."
+            errors.append(
+                f"{file}: {format_loc(loc)}: quote not found verbatim in source_text: '{short}'"
+            )
+    return errors
+
+
+def _quotes(node: Any, loc: tuple):
+    if isinstance(node, dict):
+        src = node.get("source")
+        if isinstance(src, dict) and isinstance(src.get("quote"), str):
+            yield (*loc, "source", "quote"), src["quote"]
+        for key, value in node.items():
+            yield from _quotes(value, (*loc, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _quotes(value, (*loc, i))
