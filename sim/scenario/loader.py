@@ -11,8 +11,8 @@ Core objects:
 
 Merge rule for ``extends``: mappings merge key by key (a ``null`` value deletes the key;
 a ``source`` mapping is replaced whole, so provenance never mixes);
-lists whose items all carry a ``name`` merge item by item on that name (an item
-``{name: x, delete: true}`` removes x); any other value replaces the base value.
+lists whose items all carry a ``name`` merge item by item on that name (an item replaces
+the base item of the same name whole; ``{name: x, delete: true}`` removes x); any other value replaces the base value.
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    loader.flatten_mapping(node)
     seen: dict[Any, Any] = {}
     for key_node, _value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # ``<<: *anchor`` merge keys may be overridden by explicit keys
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             mark = key_node.start_mark
@@ -99,17 +100,19 @@ def merge(base: Any, override: Any) -> Any:
     if _named_list(base) and _named_list(override):
         out = [copy.deepcopy(x) for x in base]
         index = {item["name"]: i for i, item in enumerate(out)}
+        in_override: set[str] = set()
         for item in override:
             name = item["name"]
             if item.get("delete") is True:
                 if name in index:
                     out[index[name]] = None
                 continue
-            if name in index and out[index[name]] is not None:
-                out[index[name]] = merge(out[index[name]], item)
-            else:
+            if name in index and name not in in_override and out[index[name]] is not None:
+                out[index[name]] = copy.deepcopy(item)
+            else:  # new, or repeated within this file (left for the schema to report)
                 index[name] = len(out)
                 out.append(copy.deepcopy(item))
+            in_override.add(name)
         return [x for x in out if x is not None]
     return copy.deepcopy(override)
 
