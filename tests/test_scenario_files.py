@@ -127,3 +127,11 @@ def test_schema_command_prints_json_schema(capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["title"] == "negsim scenario"
     assert "actors" in doc["properties"] and "extends" in doc["properties"]
+
+
+@pytest.mark.parametrize("name", ["alaska_summit.yaml", "europe_split.yaml"])
+def test_scenarios_readme_tables_are_in_step(name):
+    from sim.scenario.provenance import provenance_markdown
+
+    readme = (ROOT / "scenarios" / "README.md").read_text()
+    assert provenance_markdown(ROOT / "scenarios" / name) in readme
