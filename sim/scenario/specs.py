@@ -16,7 +16,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.scenario.schema import Scenario
@@ -34,11 +42,42 @@ class SpecSource(_Model):
 
 
 class StrategySpec(_Model):
-    """A registered strategy and its parameters."""
+    """A registered strategy and its parameters.
+
+    ``kind`` must be a name of `sim.engine.strategies.names()`; ``params`` is validated by
+    that class's ``Params`` model (unknown keys are errors).
+    """
 
     kind: str = Field(description="Registered strategy name.")
     params: dict[str, Any] = Field(default_factory=dict, description="Strategy parameters.")
     source: SpecSource | None = Field(None, description="Why this actor plays this strategy.")
+
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        from sim.engine import strategies  # lazy: the engine imports this module
+
+        if v not in strategies.names():
+            raise PydanticCustomError(
+                "unknown_strategy",
+                "unknown strategy '{name}'; registered: {registered}",
+                {"name": v, "registered": ", ".join(strategies.names())},
+            )
+        return v
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        kind = info.data.get("kind")
+        if kind is None:  # the name itself was rejected
+            return v
+        from sim.engine import strategies
+
+        try:
+            strategies.validate_params(kind, v)
+        except ValueError as exc:
+            raise PydanticCustomError("strategy_params", "{msg}", {"msg": str(exc)}) from None
+        return v
 
 
 class AcceptanceSpec(_Model):
@@ -51,7 +90,12 @@ class AcceptanceSpec(_Model):
 
 
 class ProtocolSpec(_Model):
-    """How the talks are run."""
+    """How the talks are run.
+
+    ``kind`` must be a name of `sim.engine.protocols.names()`; ``params`` is validated by
+    that class's ``Params`` model (unknown keys are errors). The shared rules (acceptance,
+    sequencing, walking away, deadline) are documented in `sim.engine.protocols.base`.
+    """
 
     kind: str = Field(description="Registered protocol name.")
     deadline: int = Field(30, ge=1, le=10_000, description="Rounds before the talks end.")
@@ -61,49 +105,107 @@ class ProtocolSpec(_Model):
     )
     ceasefire_issue: str = Field("ceasefire", description="Issue settled first.")
     walk_away: bool = Field(True, description="Actors may leave when talks are not worth it.")
+    walk_away_after: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Fraction of the deadline after which an actor also leaves when nothing "
+        "the others have shown willingness toward beats its reservation value (before "
+        "that, only when nothing left on the agenda does).",
+    )
     params: dict[str, Any] = Field(default_factory=dict, description="Protocol parameters.")
+
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        from sim.engine import protocols  # lazy: the engine imports this module
+
+        if v not in protocols.names():
+            raise PydanticCustomError(
+                "unknown_protocol",
+                "unknown protocol '{name}'; registered: {registered}",
+                {"name": v, "registered": ", ".join(protocols.names())},
+            )
+        return v
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        kind = info.data.get("kind")
+        if kind is None:  # the name itself was rejected
+            return v
+        from sim.engine import protocols
+
+        try:
+            protocols.validate_params(kind, v)
+        except ValueError as exc:
+            raise PydanticCustomError("protocol_params", "{msg}", {"msg": str(exc)}) from None
+        return v
 
 
 class StateVar(_Model):
-    """One exogenous state variable: initial value, drift and noise per round, bounds."""
+    """One exogenous state variable: initial value, drift and noise per round, bounds.
 
-    initial: float
-    drift: float = 0.0
-    noise: float = Field(0.0, ge=0.0)
-    min: float = float("-inf")
-    max: float = float("inf")
-    label: str = ""
-    source: SpecSource | None = None
+    Each round: ``x <- clip(x + drift + noise * N(0, 1) + events, min, max)``.
+    """
+
+    initial: float = Field(description="Value before the first round.")
+    drift: float = Field(0.0, description="Change per round.")
+    noise: float = Field(0.0, ge=0.0, description="Standard deviation of the change per round.")
+    min: float = Field(float("-inf"), description="Lower bound (values are clipped).")
+    max: float = Field(float("inf"), description="Upper bound (values are clipped).")
+    label: str = Field("", description="Display label.")
+    source: SpecSource | None = Field(None, description="Provenance of these numbers.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> StateVar:
+        if self.min > self.max:
+            raise PydanticCustomError(
+                "bounds", "min {lo} exceeds max {hi}", {"lo": self.min, "hi": self.max}
+            )
+        if not self.min <= self.initial <= self.max:
+            raise PydanticCustomError(
+                "bounds",
+                "initial {x} is outside [{lo}, {hi}]",
+                {"x": self.initial, "lo": self.min, "hi": self.max},
+            )
+        return self
 
 
 class Event(_Model):
-    """A scheduled change of the state at a given round."""
+    """A scheduled change of the state at a given round: ``set`` first, then ``add``."""
 
-    round: int = Field(ge=0)
-    set: dict[str, float] = Field(default_factory=dict)
-    add: dict[str, float] = Field(default_factory=dict)
-    label: str = ""
-    source: SpecSource | None = None
+    round: int = Field(ge=0, description="Round (0-based) at which the event happens.")
+    set: dict[str, float] = Field(default_factory=dict, description="Variables set to a value.")
+    add: dict[str, float] = Field(default_factory=dict, description="Variables shifted by a value.")
+    label: str = Field("", description="Display label.")
+    source: SpecSource | None = Field(None, description="Provenance of the event.")
 
 
 class ReservationRule(_Model):
-    """reservation(t) = clip(base + sum_k coef_k * (state_k(t) - state_k(0)), 0, 1)."""
+    """reservation(t) = clip(base + sum_k coef_k * (state_k(t) - state_k.initial), 0, 1)."""
 
-    coefficients: dict[str, float] = Field(default_factory=dict)
-    source: SpecSource | None = None
+    coefficients: dict[str, float] = Field(
+        default_factory=dict, description="State variable -> reservation change per unit."
+    )
+    source: SpecSource | None = Field(None, description="Provenance of the coefficients.")
 
 
 class DynamicsSpec(_Model):
-    """The war of attrition that goes on while the parties talk."""
+    """The war of attrition that goes on while the parties talk.
 
-    state: dict[str, StateVar] = Field(default_factory=dict)
-    events: list[Event] = Field(default_factory=list)
-    reservation: dict[str, ReservationRule] = Field(default_factory=dict)
+    Compiled to arrays by `sim.engine.dynamics.compile_dynamics`.
+    """
 
-    @field_validator("events")
-    @classmethod
-    def _events(cls, v: list[Event]) -> list[Event]:
-        return v
+    state: dict[str, StateVar] = Field(
+        default_factory=dict, description="State variables, in this order."
+    )
+    events: list[Event] = Field(
+        default_factory=list, description="Scheduled events; same-round events apply in order."
+    )
+    reservation: dict[str, ReservationRule] = Field(
+        default_factory=dict, description="Actor id -> how its reservation value follows the state."
+    )
 
 
 def reference_errors(scenario: Scenario) -> list[tuple[tuple, str]]:
@@ -121,6 +223,9 @@ def reference_errors(scenario: Scenario) -> list[tuple[tuple, str]]:
             errors.append((("protocol", "ceasefire_issue"),
                            f"unknown issue '{p.ceasefire_issue}'; "
                            f"allowed: {', '.join(scenario.issues)}"))
+        from sim.engine import protocols  # lazy: actor ids in protocol parameters
+
+        errors.extend(protocols.reference_errors(scenario))
     d = scenario.dynamics
     if d is not None:
         names = list(d.state)

@@ -1,0 +1,116 @@
+"""Reciprocal concession: give ground exactly as fast as the others do.
+
+Core object:
+    Reciprocal (``reciprocal``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from sim.engine.observation import Observation
+from sim.engine.strategies.base import Strategy, StrategyParams
+from sim.engine.strategies.opponent import FrequencyModel
+from sim.engine.strategies.registry import register
+
+__all__ = ["Reciprocal"]
+
+
+class ReciprocalParams(StrategyParams):
+    """Parameters of `Reciprocal`."""
+
+    window: int = Field(
+        32, ge=1, le=4096, description="Candidates at or just above the target."
+    )
+    min_concession: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Utility conceded after each own proposal regardless of the others "
+        "(0: pure reciprocity; a small value breaks deadlocks between reciprocal parties).",
+    )
+
+
+@register
+class Reciprocal(Strategy):
+    """Tit-for-tat in concessions: match the others' average concession, never below BATNA.
+
+    Rule: the target starts at the best utility among the packages it may propose. Each
+    time another party makes a new proposal, the target falls by the change, in this
+    actor's own utility, between that party's last two proposals, divided by the number
+    of other parties; so if every other party concedes ``d`` (as this actor values it),
+    it concedes ``d`` too, and a party that hardens its position makes it harden as well.
+    After each of its own proposals it also concedes ``min_concession``. The target stays
+    between the worst and the best utility it may propose, and its demand is never below
+    its current reservation value. It proposes, among the ``window`` packages at or just
+    above the demand, the one most similar to the others' proposals (frequency model; ties
+    to the one it prefers, then the lower row), and accepts an allowed offer worth at
+    least the demand.
+
+    Sources: R. Axelrod (1984), *The Evolution of Cooperation* (tit for tat); P. Faratin,
+    C. Sierra and N. R. Jennings (1998), "Negotiation decision functions for autonomous
+    agents", *Robotics and Autonomous Systems* 24, 159-182, section 4.2.3 (behaviour-
+    dependent tactics, absolute tit-for-tat).
+    """
+
+    name = "reciprocal"
+    reservation_aware = True
+    Params = ReciprocalParams
+
+    def _reset(self) -> None:
+        self._model = FrequencyModel()
+        self._target: float | None = None
+        self._last: dict[int, float] = {}
+        self._seen = 0
+        self._history_packages: np.ndarray | None = None
+        self._proposed = False
+
+    def _sync(self, obs: Observation) -> None:
+        """Move the target by the concessions in history entries not yet seen."""
+        if obs.packages is not self._history_packages or len(obs.history) < self._seen:
+            self._reset()
+            self._history_packages = obs.packages
+        u_max, u_low = self.bounds(obs)
+        if self._target is None:
+            self._target = u_max
+        others = max(obs.n_actors - 1, 1)
+        for _, who, row in obs.history[self._seen:]:
+            if who == obs.me:
+                continue
+            u = float(obs.utilities[row])
+            prev = self._last.get(who)
+            if prev is not None:
+                self._target -= (u - prev) / others
+            self._last[who] = u
+        self._seen = len(obs.history)
+        self._target = min(max(self._target, u_low), u_max)
+
+    def target(self, obs: Observation) -> float:
+        """The current target before the reservation floor."""
+        self._sync(obs)
+        return float(self._target)
+
+    def aspiration(self, obs: Observation) -> float:
+        """``max(target, reservation)`` (``inf`` when nothing is acceptable)."""
+        if obs.order.shape[0] == 0:
+            return float("inf")
+        return max(self.target(obs), obs.reservation)
+
+    def _propose(self, obs: Observation) -> int | None:
+        if obs.order.shape[0] == 0:
+            return None
+        self._sync(obs)
+        if self._proposed and self.params.min_concession > 0.0:
+            u_max, u_low = self.bounds(obs)
+            self._target = max(self._target - self.params.min_concession, u_low)
+        self._proposed = True
+        demand = max(self._target, obs.reservation)
+        if obs.sorted_utilities[0] < demand:
+            return None
+        self._model.update(obs)
+        n = max(self.count_at_or_above(obs, demand), 1)
+        return self._model.most_similar(obs.order[max(0, n - self.params.window):n])
+
+    def _respond(self, obs: Observation, offer: int) -> bool:
+        return bool(obs.acceptable[offer]) and float(obs.utilities[offer]) >= self.aspiration(obs)

@@ -1,0 +1,205 @@
+"""Time-dependent concession (Faratin, Sierra & Jennings, 1998) and its named presets.
+
+Core objects:
+    TimeDependent (``time_dependent``): demands fall along a concession curve of relative
+        time; offers near the current demand, chosen to resemble what the others propose.
+    Boulware, Linear, Conceder (``boulware``, ``linear``, ``conceder``): the same with the
+        curve fixed to a preset of `sim.core.concession.PRESETS`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from sim.core.concession import PRESETS, concession
+from sim.engine.observation import Observation
+from sim.engine.strategies.base import Strategy, StrategyParams
+from sim.engine.strategies.opponent import FrequencyModel
+from sim.engine.strategies.registry import register
+
+__all__ = ["Boulware", "Conceder", "Linear", "TimeDependent"]
+
+
+@lru_cache(maxsize=1 << 16)
+def _conceded(family: str, exponent: float, k: float, t: float) -> float:
+    """Memoised scalar ``F(t)``: the curve is a pure function of its arguments."""
+    return float(concession(t, family, exponent, k))
+
+
+class CurveParams(StrategyParams):
+    """Parameters shared by the time-dependent family (the curve itself excluded)."""
+
+    k: float = Field(
+        0.0, ge=0.0, le=1.0, description="Fraction of the range conceded at the start."
+    )
+    window: int = Field(
+        32, ge=1, le=4096, description="Candidates at or just above the aspiration."
+    )
+    explore: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Probability of offering a random candidate of the window instead of "
+        "the one most similar to the others' proposals (0: deterministic).",
+    )
+
+
+class TimeDependentParams(CurveParams):
+    """The curve: a preset, or a family with its exponent."""
+
+    family: Literal["poly", "exp"] = Field("poly", description="Concession family.")
+    e: float = Field(1.0, gt=0.0, description="Polynomial exponent (e < 1: Boulware).")
+    beta: float = Field(1.0, gt=0.0, description="Exponential exponent (beta < 1: Boulware).")
+    preset: Literal["boulware", "linear", "conceder"] | None = Field(
+        None, description="A named curve; excludes family, e and beta."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TimeDependentParams:
+        clash = {"family", "e", "beta"} & self.model_fields_set
+        if self.preset is not None and clash:
+            raise ValueError(
+                f"give either 'preset' or {', '.join(sorted(clash))}, not both"
+            )
+        family = PRESETS[self.preset]["family"] if self.preset else self.family
+        if family == "exp" and self.k == 0.0:
+            raise ValueError(
+                "the exponential family needs k > 0 (k = 0 is a step at the deadline)"
+            )
+        return self
+
+
+@register
+class TimeDependent(Strategy):
+    """Concede along a curve of relative time; offer what resembles the others' asks.
+
+    Rule: the aspiration at relative time ``t`` is
+    ``u_min + (1 - F(t)) * (u_max - u_min)``, where ``u_max`` is the best utility among
+    the packages it may propose, ``u_min`` is the larger of its current reservation value
+    and the worst such utility, and ``F`` is Faratin et al.'s polynomial or exponential
+    concession curve. It proposes one of the ``window`` packages at or just above the
+    aspiration: the one whose options the other parties have proposed most often (a
+    frequency opponent model; ties to the one it prefers, then the lower row); with
+    ``explore > 0`` it instead offers a uniformly random candidate of the window with that
+    probability. It accepts
+    an allowed offer worth at least the aspiration, or at least as much as the package
+    it would propose next round (the AC_next condition).
+
+    Sources: P. Faratin, C. Sierra and N. R. Jennings (1998), "Negotiation decision
+    functions for autonomous agents", *Robotics and Autonomous Systems* 24, 159-182;
+    T. Baarslag, K. Hindriks and C. Jonker (2014), "Effective acceptance conditions in
+    multilateral negotiation", *Decision Support Systems* 60, 68-77 (AC_next).
+    """
+
+    name = "time_dependent"
+    time_dependent = True
+    reservation_aware = True
+    Params = TimeDependentParams
+    preset: ClassVar[str | None] = None
+
+    def __init__(self, params: StrategyParams | dict | None, rng: np.random.Generator) -> None:
+        """Create the strategy (see `Strategy.__init__`)."""
+        super().__init__(params, rng)
+        self.stochastic = self.params.explore > 0.0
+        preset = self.preset or getattr(self.params, "preset", None)
+        if preset is not None:
+            self._family = str(PRESETS[preset]["family"])
+            self._exponent = float(PRESETS[preset]["exponent"])
+        else:
+            self._family = self.params.family
+            self._exponent = self.params.e if self.params.family == "poly" else self.params.beta
+
+    def _reset(self) -> None:
+        self._model = FrequencyModel()
+
+    def conceded(self, t: float) -> float:
+        """``F(t)``: the fraction of the range conceded at relative time ``t``."""
+        return _conceded(self._family, self._exponent, self.params.k, float(t))
+
+    def aspiration_at(self, obs: Observation, t: float) -> float:
+        """The aspiration at relative time ``t`` with this observation's bounds."""
+        u_max, u_low = self.bounds(obs)
+        u_min = max(obs.reservation, u_low)
+        if u_min > u_max:  # nothing it may propose is worth its reservation value
+            return u_min
+        return min(u_min + (1.0 - self.conceded(t)) * (u_max - u_min), u_max)
+
+    def aspiration(self, obs: Observation) -> float:
+        """The aspiration now (``inf`` when nothing is acceptable)."""
+        if obs.order.shape[0] == 0:
+            return float("inf")
+        return self.aspiration_at(obs, obs.relative_time)
+
+    def _window(self, obs: Observation, target: float) -> np.ndarray | None:
+        """Up to ``window`` rows of ``obs.order`` at or just above ``target``."""
+        if obs.order.shape[0] == 0 or obs.sorted_utilities[0] < obs.reservation:
+            return None
+        n = max(self.count_at_or_above(obs, target), 1)
+        return obs.order[max(0, n - self.params.window):n]
+
+    def _propose(self, obs: Observation) -> int | None:
+        self._model.update(obs)
+        rows = self._window(obs, self.aspiration(obs))
+        if rows is None:
+            return None
+        if self.stochastic and self.rng.random() < self.params.explore:
+            return int(rows[self.rng.integers(rows.shape[0])])
+        return self._model.most_similar(rows)
+
+    def _respond(self, obs: Observation, offer: int) -> bool:
+        u = float(obs.utilities[offer])
+        if not obs.acceptable[offer] or u < obs.reservation:
+            return False
+        if u >= self.aspiration(obs):
+            return True
+        t_next = min(1.0, (obs.round + 1) / max(obs.deadline - 1, 1))
+        target = self.aspiration_at(obs, t_next)
+        if u < target:  # below anything it would offer next round
+            return False
+        self._model.update(obs)
+        rows = self._window(obs, target)
+        return rows is not None and u >= float(obs.utilities[self._model.most_similar(rows)])
+
+
+class _PresetParams(CurveParams):
+    """Parameters of a preset curve: everything but the curve."""
+
+
+@register
+class Boulware(TimeDependent):
+    """`TimeDependent` with the Boulware curve (polynomial, ``e = 0.2``): holds out.
+
+    Source: Faratin, Sierra and Jennings (1998); the preset is `PRESETS['boulware']`.
+    """
+
+    name = "boulware"
+    preset = "boulware"
+    Params = _PresetParams
+
+
+@register
+class Linear(TimeDependent):
+    """`TimeDependent` with the linear curve (polynomial, ``e = 1``).
+
+    Source: Faratin, Sierra and Jennings (1998); the preset is `PRESETS['linear']`.
+    """
+
+    name = "linear"
+    preset = "linear"
+    Params = _PresetParams
+
+
+@register
+class Conceder(TimeDependent):
+    """`TimeDependent` with the Conceder curve (polynomial, ``e = 5``): gives ground early.
+
+    Source: Faratin, Sierra and Jennings (1998); the preset is `PRESETS['conceder']`.
+    """
+
+    name = "conceder"
+    preset = "conceder"
+    Params = _PresetParams
