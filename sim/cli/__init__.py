@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from sim.cli import scenario_cmds
+from sim.cli import reachable_cmd, report_cmd, scenario_cmds, sweep_cmd
 from sim.errors import UserError
 
 app = typer.Typer(
@@ -21,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (scenario_cmds,):
+for _module in (scenario_cmds, sweep_cmd, reachable_cmd, report_cmd):
     _module.register(app)
 
 
@@ -38,16 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            return int(exc.exit_code or 0)
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        # Usage errors from click (or the copy of click that newer typer vendors):
+        # recognised by shape so that both work.
+        kind = type(exc).__name__
+        if kind == "Exit":
+            return int(getattr(exc, "exit_code", 0) or 0)
+        if kind == "Abort":
+            return 1
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             return 2
-        if isinstance(exc, click.exceptions.Abort):
-            return 1
         raise
     return 0
 

@@ -1,0 +1,53 @@
+"""``negsim report``: a report that answers the experiment's question from its results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the report command to ``app``."""
+    app.command("report")(report)
+
+
+def report(
+    directory: Annotated[
+        Path, typer.Argument(help="Results directory written by 'negsim sweep'.")
+    ],
+    x: Annotated[
+        str | None,
+        typer.Option("--x", help="Swept parameter on the heat map's x axis "
+                     "(default: the most influential)."),
+    ] = None,
+    y: Annotated[
+        str | None,
+        typer.Option("--y", help="Swept parameter on the heat map's y axis "
+                     "(default: the next most influential)."),
+    ] = None,
+    target: Annotated[
+        str,
+        typer.Option("--target", help="Outcome to explain: agreement, stillborn or "
+                     "package:<issue>=<option>."),
+    ] = "agreement",
+    replay: Annotated[
+        bool,
+        typer.Option("--replay/--no-replay", help="Re-analyse the representative design point "
+                     "and re-simulate its run (utility space, negotiation dance, dynamics)."),
+    ] = True,
+    summary: Annotated[
+        bool,
+        typer.Option("--summary", help="Print the machine-readable findings summary (JSON) "
+                     "instead of writing the report."),
+    ] = False,
+) -> None:
+    """Write DIR/report.md, DIR/report.html and DIR/figures/*.png; print the report's path."""
+    from sim.report.render import build_report, summarize
+
+    if summary:
+        typer.echo(json.dumps(summarize(directory, target=target), indent=2))
+        return
+    typer.echo(str(build_report(directory, x=x, y=y, target=target, replay=replay)))
