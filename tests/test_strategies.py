@@ -350,8 +350,24 @@ def test_window_choice_follows_the_others_proposals():
         s = get(name)({"window": 3}, np.random.default_rng(0))
         row = s.propose(w.obs(0, 1, 10, hist))
         assert row == 7, name  # (2, 1): best on issue 0, the others' option on issue 1
-        # with no information, ties go to the package it prefers, then the lower row
+        # with no information, ties go to the package nearest its aspiration (time-dependent)
+        # or the one it prefers, then the lower row
         assert get(name)({"window": 3}, np.random.default_rng(0)).propose(w.obs(0, 0, 10)) == 6
+
+
+def test_time_dependent_offers_at_its_aspiration_in_a_small_candidate_set():
+    """With a handful of candidates and no opponent information, concede along the curve."""
+    w = World(0, (3,), 3, 1.0)
+    u = w.packages[:, 0] / 2  # 0, 0.5, 1
+    order, su = rank(u, np.ones(3, bool))
+    w.actors[0] = dict(utilities=readonly(u), acceptable=readonly(np.ones(3, bool)),
+                       order=order, sorted_utilities=su,
+                       values=(readonly(np.array([0.0, 0.5, 1.0])),),
+                       weights=readonly(np.array([1.0])))
+    s = get("linear")({}, np.random.default_rng(0))
+    offers = [s.propose(w.obs(0, r, 5)) for r in range(5)]
+    assert offers[0] == 2 and offers[-1] == 0
+    assert sorted(offers, reverse=True) == offers and len(set(offers)) == 3
 
 
 def test_frequency_model_counts_only_the_others_incrementally():

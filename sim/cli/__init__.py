@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from sim.cli import reachable_cmd, report_cmd, scenario_cmds, sweep_cmd
+from sim.cli import reachable_cmd, report_cmd, run_cmd, scenario_cmds, solve_cmd, sweep_cmd
 from sim.errors import UserError
 
 app = typer.Typer(
@@ -21,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (scenario_cmds, sweep_cmd, reachable_cmd, report_cmd):
+for _module in (scenario_cmds, run_cmd, solve_cmd, sweep_cmd, reachable_cmd, report_cmd):
     _module.register(app)
 
 

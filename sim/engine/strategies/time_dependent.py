@@ -83,7 +83,7 @@ class TimeDependent(Strategy):
     and the worst such utility, and ``F`` is Faratin et al.'s polynomial or exponential
     concession curve. It proposes one of the ``window`` packages at or just above the
     aspiration: the one whose options the other parties have proposed most often (a
-    frequency opponent model; ties to the one it prefers, then the lower row); with
+    frequency opponent model; ties to the one nearest the aspiration); with
     ``explore > 0`` it instead offers a uniformly random candidate of the window with that
     probability. It accepts
     an allowed offer worth at least the aspiration, or at least as much as the package
@@ -148,7 +148,12 @@ class TimeDependent(Strategy):
             return None
         if self.stochastic and self.rng.random() < self.params.explore:
             return int(rows[self.rng.integers(rows.shape[0])])
-        return self._model.most_similar(rows)
+        # Ties in the opponent model go to the candidate nearest the aspiration, then the
+        # lower row: the curve says how much to concede, so without better information
+        # offer exactly that much (ties to its best row would never concede in a small
+        # candidate set such as the ceasefire stage).
+        nearest_first = rows[np.lexsort((rows, obs.utilities[rows]))]
+        return self._model.most_similar(nearest_first)
 
     def _respond(self, obs: Observation, offer: int) -> bool:
         u = float(obs.utilities[offer])

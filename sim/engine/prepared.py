@@ -1,0 +1,290 @@
+"""Per-scenario precomputation shared by every run of a sweep.
+
+Core objects:
+    Prepared: the compiled `Problem` with everything a run reads but never changes: the
+        analysis (`sim.core.analysis.analyze`: the enumerated packages, the utility matrix
+        ``U``, the red-line and agenda masks, the feasible set, the Pareto frontiers and
+        the Nash point), each actor's value tables, the Pareto mask used to score
+        agreements, and the stage views (computed on first use, then cached).
+    StageView: what one stage of the talks offers the actors: the candidate packages, each
+        actor's utilities, its acceptable rows presorted by utility, and its best
+        attainable utility (for the walk-away rule).
+    prepare: build a `Prepared` from a scenario or a compiled problem.
+
+Nothing here scans all packages per round: a run only indexes these arrays. Every array
+handed to strategies is read-only.
+
+Scoring conventions (used by `sim.engine.api`):
+    * Pareto dominance is over every actor's utility, as in `sim.core.analysis`.
+    * ``inside_red_lines`` marks the agenda-allowed packages inside every participating
+      actor's red lines, and ``pareto_red_lines`` its Pareto frontier; ``pareto_agenda``
+      is the frontier of all agenda-allowed packages. An agreed package that is feasible
+      at the reservation values of its round (inside the red lines and worth at least
+      every participant's reservation value *then*, which the war moves) is
+      Pareto-optimal iff it lies on ``pareto_red_lines``: a package dominating it is worth
+      at least as much to everyone, so it clears the same reservation values and is
+      feasible too. A package that is not feasible then is judged against
+      ``pareto_agenda``.
+    * ``feasible`` is the analysis's static feasible set (red lines and the *base*
+      reservation values) and ``nash_row`` its Nash bargaining package over the
+      participants' utilities, disagreement point the base reservation values (None when
+      the set is empty).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine.observation import rank, readonly
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.core.analysis import Analysis
+    from sim.core.problem import Problem
+    from sim.scenario.schema import Scenario
+
+__all__ = ["Prepared", "StageView", "prepare"]
+
+
+@dataclass(frozen=True, eq=False)
+class StageView:
+    """One stage of the talks as the actors see it (all arrays read-only).
+
+    Attributes:
+        name: ``package`` (everything at once), ``ceasefire`` (stage 1 of
+            ``ceasefire_first``) or ``rest`` (stage 2, the ceasefire fixed).
+        key: the cache key (see `Prepared.view`).
+        issues: the issues negotiated in this stage.
+        issue_set: the same, as a frozenset.
+        fixed: issue -> option held fixed in this stage.
+        candidate: shape (k,), bool, the packages that may be put forward.
+        utilities: per actor, shape (k,), its utility of every package in this stage.
+        orders: per actor, its acceptable rows sorted by utility, descending.
+        sorted_utilities: per actor, ``utilities[order]``.
+        acceptable: per actor, shape (k,), bool, true exactly on ``orders``.
+        best: per actor, its best utility over its acceptable rows (``-inf`` if none).
+        parts: per actor, ``(utilities, order, sorted_utilities, acceptable, values,
+            weights)``: what its observations carry in this stage (one tuple look-up per
+            observation on the hot path).
+    """
+
+    name: str
+    key: tuple
+    issues: tuple[int, ...]
+    issue_set: frozenset[int]
+    fixed: dict[int, int]
+    candidate: np.ndarray
+    utilities: tuple[np.ndarray, ...]
+    orders: tuple[np.ndarray, ...]
+    sorted_utilities: tuple[np.ndarray, ...]
+    acceptable: tuple[np.ndarray, ...]
+    best: tuple[float, ...]
+    parts: tuple[tuple, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A scenario's precomputation (see the module docstring).
+
+    Attributes:
+        problem: the compiled problem.
+        scenario: the validated scenario it came from, if any.
+        packages: shape (k, n_issues), the option index of every issue in every package.
+        radix: shape (n_issues,), the number of options of every issue.
+        U: shape (k, n_actors), every actor's utility of every package.
+        red_ok: shape (k, n_actors), bool, the package respects the actor's red lines.
+        agenda_ok: shape (k,), bool, the package respects the agenda constraints.
+        values: per actor, its value table of every issue.
+        weights: per actor, its issue weights.
+        reservations: shape (n_actors,), the base reservation values.
+        patience: shape (n_actors,), the per-round discount factors.
+        participants: indices of the participating actors.
+        feasible: shape (k,), bool, the static feasible set of the analysis.
+        inside_red_lines: shape (k,), bool, agenda-allowed and inside every participant's
+            red lines.
+        pareto_red_lines: shape (k,), bool, the Pareto frontier of ``inside_red_lines``.
+        pareto_agenda: shape (k,), bool, the frontier of the agenda-allowed packages.
+        nash_row: the Nash package (see the module docstring), or None.
+        neutral_utilities: shape (k,), zeros: a neutral mediator's utilities.
+        analysis: the scenario's `sim.core.analysis.Analysis` (without diagnostics).
+    """
+
+    problem: Problem
+    scenario: Scenario | None
+    packages: np.ndarray
+    radix: np.ndarray
+    U: np.ndarray
+    red_ok: np.ndarray
+    agenda_ok: np.ndarray
+    values: tuple[tuple[np.ndarray, ...], ...]
+    weights: tuple[np.ndarray, ...]
+    reservations: np.ndarray
+    patience: np.ndarray
+    participants: tuple[int, ...]
+    feasible: np.ndarray
+    inside_red_lines: np.ndarray
+    pareto_red_lines: np.ndarray
+    pareto_agenda: np.ndarray
+    nash_row: int | None
+    neutral_utilities: np.ndarray
+    analysis: Analysis | None = field(default=None, repr=False)
+    _views: dict = field(default_factory=dict, repr=False)
+
+    def __reduce__(self):
+        """Pickle as the recipe, not the arrays: unpickling prepares the source again.
+
+        Smaller messages to worker processes, and the arrays come back read-only.
+        """
+        return (prepare, (self.scenario if self.scenario is not None else self.problem,))
+
+    @property
+    def n_packages(self) -> int:
+        """Number of packages ``k``."""
+        return int(self.packages.shape[0])
+
+    def view(self, key: tuple) -> StageView:
+        """The stage view for ``key``, computed once and cached.
+
+        Keys:
+            ``("package",)``: every agenda-allowed package; actors value packages by ``U``.
+            ``("ceasefire", i)``: stage 1 of ``ceasefire_first`` on issue ``i``: one
+                candidate row per option of ``i`` (the lowest agenda-allowed row carrying
+                it); actor ``a`` values a row by its value table for ``i`` and finds
+                option ``o`` acceptable iff some agenda-allowed package with ``o``
+                respects its red lines.
+            ``("rest", i, o)``: stage 2: the agenda-allowed packages with ``i = o``,
+                valued by ``U``.
+
+        Raises:
+            KeyError: for an unknown key shape.
+        """
+        cached = self._views.get(key)
+        if cached is None:
+            cached = self._build_view(key)
+            self._views[key] = cached
+        return cached
+
+    def _build_view(self, key: tuple) -> StageView:
+        n = self.problem.n_actors
+        all_issues = tuple(range(self.problem.n_issues))
+        if key == ("package",):
+            candidate = self.agenda_ok
+            utilities = tuple(readonly(self.U[:, a]) for a in range(n))
+            acceptable = tuple(readonly(self.agenda_ok & self.red_ok[:, a]) for a in range(n))
+            ranked = [rank(utilities[a], acceptable[a]) for a in range(n)]
+            return self._view("package", key, all_issues, {}, candidate, utilities,
+                              acceptable, ranked)
+        if len(key) == 2 and key[0] == "ceasefire":
+            i = int(key[1])
+            col = self.packages[:, i]
+            candidate = np.zeros(self.n_packages, dtype=bool)
+            for o in range(int(self.radix[i])):
+                rows = np.flatnonzero(self.agenda_ok & (col == o))
+                if rows.size:
+                    candidate[rows[0]] = True
+            utilities = tuple(readonly(self.values[a][i][col]) for a in range(n))
+            acceptable = []
+            for a in range(n):
+                ok = self.agenda_ok & self.red_ok[:, a]
+                viable = np.bincount(col[ok], minlength=int(self.radix[i])) > 0
+                acceptable.append(readonly(candidate & viable[col]))
+            ranked = [rank(utilities[a], acceptable[a]) for a in range(n)]
+            return self._view("ceasefire", key, (i,), {}, readonly(candidate), utilities,
+                              tuple(acceptable), ranked)
+        if len(key) == 3 and key[0] == "rest":
+            i, o = int(key[1]), int(key[2])
+            base = self.view(("package",))
+            col = self.packages[:, i]
+            fixed = col == o
+            candidate = readonly(self.agenda_ok & fixed)
+            acceptable = tuple(readonly(base.acceptable[a] & fixed) for a in range(n))
+            ranked = []
+            for a in range(n):
+                keep = fixed[base.orders[a]]
+                ranked.append((readonly(base.orders[a][keep]),
+                               readonly(base.sorted_utilities[a][keep])))
+            issues = tuple(j for j in all_issues if j != i)
+            return self._view("rest", key, issues, {i: o}, candidate, base.utilities,
+                              acceptable, ranked)
+        raise KeyError(f"unknown stage view key {key!r}")
+
+    def _view(self, name, key, issues, fixed, candidate, utilities, acceptable, ranked):
+        """Assemble a `StageView` from its per-actor arrays."""
+        orders = tuple(r[0] for r in ranked)
+        sorted_utilities = tuple(r[1] for r in ranked)
+        best = tuple(float(su[0]) if su.shape[0] else -math.inf for su in sorted_utilities)
+        parts = tuple(
+            (utilities[a], orders[a], sorted_utilities[a], acceptable[a], self.values[a],
+             self.weights[a])
+            for a in range(len(orders))
+        )
+        return StageView(
+            name=name,
+            key=key,
+            issues=tuple(issues),
+            issue_set=frozenset(issues),
+            fixed=dict(fixed),
+            candidate=readonly(candidate),
+            utilities=tuple(utilities),
+            orders=orders,
+            sorted_utilities=sorted_utilities,
+            acceptable=tuple(acceptable),
+            best=best,
+            parts=parts,
+        )
+
+
+def prepare(source: Scenario | Problem) -> Prepared:
+    """Precompute everything runs of ``source`` share.
+
+    Args:
+        source: a validated `Scenario` (compiled here) or an already compiled `Problem`.
+
+    Returns:
+        The `Prepared` precomputation.
+    """
+    from sim.core.analysis import analyze
+    from sim.core.problem import Problem
+    from sim.core.solutions import pareto_mask_subset
+
+    if isinstance(source, Problem):
+        problem, scenario = source, None
+    else:
+        from sim.scenario.compile import compile_problem
+
+        problem, scenario = compile_problem(source), source
+    analysis = analyze(problem, diagnostics=False)
+    U = np.asarray(analysis.U, dtype=np.float64)
+    agenda_ok = np.asarray(analysis.agenda_ok, dtype=bool)
+    red_ok = np.asarray(analysis.red_ok, dtype=bool)
+    prefs = problem.preferences
+    participants = tuple(problem.participant_indices())
+    inside = agenda_ok & np.all(red_ok[:, list(participants)], axis=1)
+    pareto_agenda = np.asarray(analysis.pareto, dtype=bool)
+    pareto_red_lines = pareto_mask_subset(U, inside, pareto_agenda)
+    nash = analysis.solutions.get("nash")
+    return Prepared(
+        problem=problem,
+        scenario=scenario,
+        packages=readonly(analysis.packages),
+        radix=readonly(problem.radix),
+        U=readonly(U),
+        red_ok=readonly(red_ok),
+        agenda_ok=readonly(agenda_ok),
+        values=tuple(tuple(readonly(np.asarray(v, dtype=np.float64)) for v in p.values)
+                     for p in prefs),
+        weights=tuple(readonly(np.asarray(p.weights, dtype=np.float64)) for p in prefs),
+        reservations=readonly(np.array([p.reservation for p in prefs], dtype=np.float64)),
+        patience=readonly(np.array([p.patience for p in prefs], dtype=np.float64)),
+        participants=participants,
+        feasible=readonly(np.asarray(analysis.feasible, dtype=bool)),
+        inside_red_lines=readonly(inside),
+        pareto_red_lines=readonly(np.asarray(pareto_red_lines, dtype=bool)),
+        pareto_agenda=readonly(pareto_agenda),
+        nash_row=None if nash is None else int(nash),
+        neutral_utilities=readonly(np.zeros(U.shape[0])),
+        analysis=analysis,
+    )

@@ -1,0 +1,149 @@
+"""The Alaska format: a summit of negotiators, then ratification by those left outside.
+
+Core object:
+    SummitRatification (``summit_ratification``): the negotiators bargain by alternating
+        offers with unanimity among themselves; the package they agree goes to the
+        ratifiers, and a package the ratifiers reject is stillborn, not an agreement.
+
+Source: the scenario article ("decisions made without Ukraine are stillborn"); the
+two-level structure follows R. D. Putnam (1988), "Diplomacy and domestic politics: the
+logic of two-level games", *International Organization* 42(3), 427-460.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from sim.engine.observation import Response
+from sim.engine.protocols import register
+from sim.engine.protocols.alternating_offers import offer_round, unknown_actor_errors
+from sim.engine.protocols.base import (
+    NEUTRAL,
+    AcceptanceRule,
+    Parties,
+    Protocol,
+    ProtocolParams,
+    ProtocolState,
+    StepResult,
+    next_seat,
+)
+
+__all__ = ["SummitRatification", "SummitRatificationParams"]
+
+#: The default negotiators, when the scenario has both.
+DEFAULT_NEGOTIATORS = ("united_states", "russia")
+
+
+class SummitRatificationParams(ProtocolParams):
+    """Parameters of `SummitRatification`."""
+
+    negotiators: list[str] | None = Field(
+        None,
+        description="The actors at the summit, in proposing order; default: united_states "
+        "and russia when present, else the first two participating actors.",
+    )
+    ratifiers: list[str] | None = Field(
+        None,
+        description="The actors who must ratify the summit's package (negotiators listed "
+        "here are dropped: they agreed at the summit); default: every other participating "
+        "actor.",
+    )
+
+    @field_validator("negotiators", "ratifiers")
+    @classmethod
+    def _unique(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            dup = sorted({a for a in v if v.count(a) > 1})
+            if dup:
+                raise ValueError(f"actor(s) listed twice: {', '.join(dup)}")
+        return v
+
+    @field_validator("negotiators")
+    @classmethod
+    def _two(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and len(v) < 2:
+            raise ValueError("needs at least two actors")
+        return v
+
+
+@register
+class SummitRatification(Protocol):
+    """A bilateral (or small) summit whose package the absent parties must ratify.
+
+    Rule: the negotiators make alternating offers in their listed order and a package
+    passes only if every negotiator accepts (unanimity among them; the scenario's
+    acceptance rule does not apply at the summit). When the final stage passes, every
+    ratifier answers the package with its own strategy's ``respond`` in that round (with
+    the public history of the summit); the scenario's acceptance rule, restricted to the
+    ratifiers (veto actors who are negotiators are ignored, ``quota`` counts non-veto
+    ratifiers), decides ratification. A ratified package is an agreement; a rejected one
+    ends the talks as *stillborn* (no agreement). With no ratifiers every package counts
+    as ratified. Only negotiators may walk away. Sequencing and the deadline are the
+    shared rules of `sim.engine.protocols.base` (ratification follows the final stage).
+    """
+
+    name = "summit_ratification"
+    Params = SummitRatificationParams
+
+    @classmethod
+    def reference_errors(cls, params: Any, actors: Sequence[str]) -> list[tuple[tuple, str]]:
+        """Unknown actors among negotiators or ratifiers."""
+        return unknown_actor_errors(params.negotiators, actors, "negotiators") + (
+            unknown_actor_errors(params.ratifiers, actors, "ratifiers")
+        )
+
+    def choose_seats(self) -> Sequence[int]:
+        """The negotiators (also fixes the ratifiers)."""
+        participants = self.participants()
+        if self.params.negotiators is not None:
+            seats = [self.index[a] for a in self.params.negotiators]
+        elif all(a in self.index for a in DEFAULT_NEGOTIATORS):
+            seats = [self.index[a] for a in DEFAULT_NEGOTIATORS]
+        else:
+            seats = participants[:2]
+        if self.params.ratifiers is not None:
+            ratifiers = [self.index[a] for a in self.params.ratifiers]
+        else:
+            ratifiers = [p for p in self.prepared.problem.participant_indices()]
+        self.ratifiers: tuple[int, ...] = tuple(r for r in ratifiers if r not in seats)
+        return seats
+
+    def make_rule(self) -> AcceptanceRule:
+        """Unanimity among the negotiators; also builds the ratification rule."""
+        self.ratification_rule = AcceptanceRule.build(
+            self.spec.acceptance, self.ratifiers, self.actors
+        )
+        return AcceptanceRule(frozenset(self.seats), None)
+
+    def step(
+        self,
+        state: ProtocolState,
+        parties: Parties,
+        reservations: Sequence[float],
+        rng: np.random.Generator,
+    ) -> StepResult:
+        """One summit round: the next negotiator offers, the other(s) respond."""
+        proposer = next_seat(self.seats, state.active, state.turn)
+        return offer_round(self, state, parties, reservations, proposer)
+
+    def on_agreement(
+        self,
+        state: ProtocolState,
+        view: Any,
+        row: int,
+        parties: Parties,
+        reservations: Sequence[float],
+        history: tuple[tuple[int, int, int], ...],
+    ) -> tuple[bool | None, tuple[Response | None, ...] | None]:
+        """Put the summit's package to the ratifiers; ``(ratified, their responses)``."""
+        if not self.ratifiers:
+            return True, None
+        responses, accepted = self.ask(
+            state, view, NEUTRAL, row, self.ratifiers, parties, reservations, history
+        )
+        ratified = self.ratification_rule.passes(NEUTRAL, accepted, self.ratifiers)
+        return ratified, responses
