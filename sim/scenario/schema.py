@@ -290,6 +290,8 @@ class Scenario(_Model):
             )
 
         issues = self.issues
+        if not any(a.participates for a in self.actors.values()):
+            err(("actors",), "at least one actor must participate (participates: true)")
         for iid, issue in issues.items():
             if issue.baseline is not None and issue.baseline not in issue.options:
                 err(("issues", iid, "baseline"),

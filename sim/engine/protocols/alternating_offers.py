@@ -90,7 +90,7 @@ class AlternatingOffers(Protocol):
             return [self.index[a] for a in self.params.order]
         return self.participants()
 
-    def step(
+    def _step(
         self,
         state: ProtocolState,
         parties: Parties,

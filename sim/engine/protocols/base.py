@@ -72,7 +72,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -215,6 +215,10 @@ class AcceptanceRule:
 # --------------------------------------------------------------------------------------
 
 
+class ProtocolClosed(ProtocolError):
+    """A move was made in a negotiation that is already over."""
+
+
 @dataclass(frozen=True, slots=True)
 class ProtocolState:
     """The talks between two rounds (immutable; every round makes a new one).
@@ -233,6 +237,7 @@ class ProtocolState:
         walked: indices of every actor who walked out so far.
         texts: single text only: the texts drafted in this stage, oldest first.
         objections: single text only: per text, party index -> issues objected to.
+        closed: whether the talks are over (a closed negotiation accepts no more moves).
     """
 
     round: int
@@ -247,6 +252,7 @@ class ProtocolState:
     walked: tuple[int, ...] = ()
     texts: tuple[int, ...] = ()
     objections: tuple[dict[int, tuple[int, ...]], ...] = ()
+    closed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,7 +501,6 @@ class Protocol(ABC):
             seen=(-math.inf,) * self.n,
         )
 
-    @abstractmethod
     def step(
         self,
         state: ProtocolState,
@@ -503,7 +508,7 @@ class Protocol(ABC):
         reservations: Sequence[float],
         rng: np.random.Generator,
     ) -> StepResult:
-        """Play one round.
+        """Play one round; a closed negotiation (or one past its deadline) refuses.
 
         Args:
             state: the state before the round.
@@ -512,8 +517,30 @@ class Protocol(ABC):
             rng: the run's generator (the only source of randomness).
 
         Returns:
-            The new state, the round's record and, if the talks ended, the outcome.
+            The new state, the round's record and, if the talks ended, the outcome (the
+            state is then marked closed).
+
+        Raises:
+            ProtocolClosed: the talks are already over.
         """
+        if state.closed or state.round >= self.deadline:
+            raise ProtocolClosed(
+                f"the negotiation is closed (round {state.round}, deadline {self.deadline})"
+            )
+        result = self._step(state, parties, reservations, rng)
+        if result.outcome is not None:
+            result = StepResult(replace(result.state, closed=True), result.record, result.outcome)
+        return result
+
+    @abstractmethod
+    def _step(
+        self,
+        state: ProtocolState,
+        parties: Parties,
+        reservations: Sequence[float],
+        rng: np.random.Generator,
+    ) -> StepResult:
+        """Play one round of this protocol (``step`` guards closed negotiations)."""
 
     # ------------------------------------------------------------------ helpers
     def observe(

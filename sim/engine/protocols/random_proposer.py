@@ -95,7 +95,7 @@ class RandomProposer(Protocol):
         """Active actors with a positive recognition probability."""
         return tuple(a for a in active if self.probability[a] > 0.0)
 
-    def step(
+    def _step(
         self,
         state: ProtocolState,
         parties: Parties,

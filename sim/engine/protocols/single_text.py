@@ -141,7 +141,7 @@ class SingleText(Protocol):
         """The talks cannot go on without a mediator that is a party."""
         return actor == self.mediator_index
 
-    def step(
+    def _step(
         self,
         state: ProtocolState,
         parties: Parties,

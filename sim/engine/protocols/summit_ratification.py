@@ -119,7 +119,7 @@ class SummitRatification(Protocol):
         )
         return AcceptanceRule(frozenset(self.seats), None)
 
-    def step(
+    def _step(
         self,
         state: ProtocolState,
         parties: Parties,
