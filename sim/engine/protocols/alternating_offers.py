@@ -39,7 +39,7 @@ class AlternatingOffersParams(ProtocolParams):
     order: list[str] | None = Field(
         None,
         description="Proposer order (actor ids, each once); default: the participating "
-        "actors in file order (every actor if fewer than two participate).",
+        "actors seated by id (every actor if fewer than two participate).",
     )
 
     @field_validator("order")
@@ -85,7 +85,7 @@ class AlternatingOffers(Protocol):
         return unknown_actor_errors(params.order, actors, "order")
 
     def choose_seats(self) -> Sequence[int]:
-        """``params.order``, or the participating actors in file order."""
+        """``params.order``, or the participating actors seated by id."""
         if self.params.order is not None:
             return [self.index[a] for a in self.params.order]
         return self.participants()

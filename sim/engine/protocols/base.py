@@ -468,10 +468,11 @@ class Protocol(ABC):
         return AcceptanceRule.build(self.spec.acceptance, self.seats, self.actors)
 
     def participants(self) -> list[int]:
-        """The default table: the participating actors, in file order.
+        """The default table: the participating actors, seated by actor id.
 
-        Every actor sits at the table when fewer than two participate
-        (``Actor.participates``).
+        Seating by id (not by file order) means that reordering the actors in a file
+        changes nothing; a protocol's ``order`` parameter seats them otherwise. Every
+        actor sits at the table when fewer than two participate (``Actor.participates``).
 
         Raises:
             ProtocolError: the scenario has a single actor.
@@ -481,7 +482,8 @@ class Protocol(ABC):
             seats = list(range(self.n))
         if len(seats) < 2:
             raise ProtocolError(f"{self.name}: a negotiation needs at least two actors")
-        return seats
+        actors = self.prepared.problem.actors
+        return sorted(seats, key=lambda i: actors[i])
 
     def proposers(self, active: Sequence[int]) -> tuple[int, ...]:
         """Who may still make proposals among ``active`` (for quota reachability)."""
