@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: install
 	$(VENV)/bin/negsim analyze scenarios/alaska_summit.yaml
 	$(VENV)/bin/negsim run scenarios/alaska_summit.yaml --seed 1
-	$(VENV)/bin/negsim sweep experiments/demo.yaml --out results/demo
+	$(VENV)/bin/negsim sweep experiments/demo.yaml --out results/demo --overwrite
 	$(VENV)/bin/negsim reachable results/demo
 	$(VENV)/bin/negsim report results/demo
 

@@ -1,0 +1,123 @@
+"""``negsim reachable``: which outcomes a sweep reached, per design point and overall."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+TOP_PACKAGES = 5
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``reachable`` command to ``app``."""
+    app.command("reachable")(reachable)
+
+
+def reachable(
+    directory: Annotated[Path, typer.Argument(help="Results directory of a sweep.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Agreement rates, packages reached, feasible packages never reached, the SPE."""
+    from sim.experiment.reachable import reachable as summarise
+
+    doc = summarise(directory)
+    if as_json:
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    render(directory, doc)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _short(package: dict[str, str] | None) -> str:
+    if not package:
+        return "-"
+    return ", ".join(f"{i}={o}" for i, o in package.items())
+
+
+def render(directory: Path, doc: dict) -> None:
+    """Print ``doc`` (the ``--json`` object) as rich tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=140)
+    console.print(
+        f"[bold]{directory}[/bold]: {doc['n_runs']:,} runs, agreement {_pct(doc['agreement_rate'])}"
+        f", stillborn {_pct(doc['stillborn_rate'])}, {len(doc['by_point']):,} design points"
+    )
+    top = doc["reached"][:TOP_PACKAGES]
+    spe = doc["spe"][0]["package"] if len(doc["spe"]) == 1 else None
+    if top:
+        table = Table(title=f"Packages reached (top {len(top)} of {len(doc['reached'])})")
+        table.add_column("issue")
+        for k, _ in enumerate(top, 1):
+            table.add_column(f"#{k}")
+        if spe:
+            table.add_column("SPE", style="italic")
+        issues = list(dict.fromkeys(i for e in top for i in e["package"]))
+        for issue in issues:
+            cells = [e["package"].get(issue, "-") for e in top]
+            table.add_row(issue, *cells, *([spe.get(issue, "-")] if spe else []))
+        extra = [""] if spe else []
+        table.add_row("[bold]runs[/bold]", *[f"{e['count']:,}" for e in top], *extra)
+        table.add_row("[bold]share[/bold]", *[_pct(e["share"]) for e in top], *extra)
+        table.add_row("Pareto-optimal", *["yes" if e["pareto_optimal"] else "no" for e in top],
+                      *extra)
+        table.add_row(
+            "Nash distance",
+            *["-" if e["nash_distance"] is None else f"{e['nash_distance']:.3f}" for e in top],
+            *extra,
+        )
+        console.print(table)
+    else:
+        console.print("[bold red]No run reached an agreement.[/bold red]")
+    if len(doc["spe"]) > 1:
+        console.print(f"Subgame-perfect packages differ across points: {len(doc['spe'])} distinct.")
+    elif not doc["spe"]:
+        console.print("No subgame-perfect package (no equilibrium deal, or none defined).")
+    never = doc["never_reached_feasible"]
+    console.print(f"Feasible packages never reached (union over points): {len(never):,}")
+    for pkg in never[:3]:
+        console.print(f"  {_short(pkg)}")
+    if len(never) > 3:
+        console.print(f"  ... and {len(never) - 3:,} more (see --json)")
+    points = Table(title="By design point")
+    points.add_column("point", justify="right")
+    params = list(doc["by_point"][0]["params"]) if doc["by_point"] else []
+    for p in params:
+        points.add_column(".".join(p.split(".")[-2:]), overflow="fold")
+    for name in ("runs", "agreement", "stillborn", "packages", "top share", "never reached"):
+        points.add_column(name, justify="right")
+    points.add_column("SPE reached", justify="right")
+    for pt in doc["by_point"]:
+        top_share = pt["reached"][0]["share"] if pt["reached"] else None
+        spe_share = next(
+            (e["count"] / pt["n_runs"] for e in pt["reached"] if pt["spe"] and
+             e["package"] == pt["spe"]),
+            0.0 if pt["spe"] and pt["n_runs"] else None,
+        )
+        points.add_row(
+            str(pt["point_id"]),
+            *[_fmt(pt["params"][p]) for p in params],
+            f"{pt['n_runs']:,}",
+            _pct(pt["agreement_rate"]),
+            _pct(pt["stillborn_rate"]),
+            str(len(pt["reached"])),
+            _pct(top_share),
+            f"{len(pt['never_reached_feasible']):,}",
+            _pct(spe_share),
+        )
+    console.print(points)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, str) and value.endswith((".yaml", ".yml")):
+        return Path(value).stem  # a scenario file
+    return "-" if value is None else str(value)

@@ -1,0 +1,35 @@
+"""Experiments: parameter sweeps over scenarios, run in parallel, stored as Parquet.
+
+Modules (one job each):
+    schema: the experiment file, the resolved experiment, spaces and manifest (pydantic).
+    paths: parameter paths into scenario dicts.
+    design: axes, grid / Latin hypercube / Sobol points, run seeds.
+    plan: experiment file -> checked plan (every design point validated).
+    worker: what runs in a worker: point analysis and chunks of runs.
+    executors: in-process calls, a local process pool, a Dask cluster.
+    runner: the sweep itself: dispatch in chunks, write parts, resume.
+    storage: the results directory (atomic part files, manifest, resume).
+    progress: progress bar / plain lines.
+    reachable: outcomes reached per point and overall.
+
+Public names are imported lazily (the CLI starts without pyarrow or mesa).
+"""
+
+from importlib import import_module
+
+__all__ = ["ExperimentError", "SweepOptions", "load_plan", "reachable_summary", "sweep"]
+
+_WHERE = {
+    "ExperimentError": ("sim.experiment.plan", "ExperimentError"),
+    "load_plan": ("sim.experiment.plan", "load_plan"),
+    "SweepOptions": ("sim.experiment.runner", "SweepOptions"),
+    "sweep": ("sim.experiment.runner", "sweep"),
+    "reachable_summary": ("sim.experiment.reachable", "reachable"),
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        module, attr = _WHERE[name]
+        return getattr(import_module(module), attr)
+    raise AttributeError(f"module 'sim.experiment' has no attribute {name!r}")

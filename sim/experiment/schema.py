@@ -1,0 +1,239 @@
+"""Experiment files (``experiments/*.yaml``), the resolved experiment and the manifest.
+
+Core objects:
+    RangeSpec: a continuous (or integer) interval ``[low, high]``, optionally with ``steps``
+        grid levels.
+    Parameter: one swept parameter: a path into the scenario plus ``values`` (a list, any
+        type: categorical) or ``range`` (numeric).
+    DesignSpec: ``grid`` (full factorial), ``lhs`` (Latin hypercube) or ``sobol``.
+    Experiment: the experiment file itself: base scenario, parameters, design, replicates,
+        seed and an optional ``rounds`` override.
+    ResolvedExperiment: what is saved beside the results (``experiment.yaml``): the
+        experiment (base scenario path made absolute), its hash and the expanded points.
+    Spaces: ``spaces.json``: the issues and options of each scenario, to decode package rows.
+    Manifest: ``manifest.json``: hash, package version, git commit, timestamps, counts.
+
+How the experiment is *run* (workers, chunk size, scheduler) is never part of the file:
+those choices cannot change the results.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+Scalar = bool | int | float | str
+Value = Scalar | list[Scalar] | None
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RangeSpec(_Model):
+    """A numeric interval; ``integer`` ranges take whole numbers only."""
+
+    low: float = Field(description="Lower bound (inclusive).")
+    high: float = Field(description="Upper bound (inclusive).")
+    steps: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "Grid levels, evenly spaced from low to high (grid design; required for "
+            "continuous ranges, optional for integer ranges where every integer is a level)."
+        ),
+    )
+    integer: bool = Field(False, description="Whole numbers only.")
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> RangeSpec:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise PydanticCustomError("range", "low and high must be finite numbers")
+        if self.low > self.high:
+            raise PydanticCustomError(
+                "empty_range",
+                "empty range: low {low} is greater than high {high}",
+                {"low": self.low, "high": self.high},
+            )
+        if self.integer and math.ceil(self.low) > math.floor(self.high):
+            raise PydanticCustomError(
+                "empty_range",
+                "empty range: no integer between {low} and {high}",
+                {"low": self.low, "high": self.high},
+            )
+        if self.low == self.high and self.steps not in (None, 1):
+            raise PydanticCustomError(
+                "empty_range", "low equals high: a single level, so steps must be 1 or omitted"
+            )
+        return self
+
+
+class Parameter(_Model):
+    """One swept parameter: a path into the scenario and the values it takes."""
+
+    path: str = Field(
+        description=(
+            "Where in the scenario, e.g. 'actors.russia.patience', 'protocol.kind', "
+            "'dynamics.events[1].round'; 'scenario' swaps the base scenario file itself. "
+            "A path ending on a sourced number ({value, source}) sets its value."
+        )
+    )
+    values: list[Value] | None = Field(
+        None, description="Categorical levels (any type the scenario field accepts)."
+    )
+    range: RangeSpec | None = Field(None, description="A numeric interval.")
+    label: str = Field("", description="Display name in reports.")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not v.strip():
+            raise PydanticCustomError("path", "the path must not be empty")
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Parameter:
+        if (self.values is None) == (self.range is None):
+            raise PydanticCustomError("parameter", "give exactly one of 'values' or 'range'")
+        if self.values is not None and not self.values:
+            raise PydanticCustomError("empty_values", "empty list of values")
+        return self
+
+    @property
+    def categorical(self) -> bool:
+        """True when the parameter takes listed values rather than a range."""
+        return self.values is not None
+
+
+class DesignSpec(_Model):
+    """How the design points are chosen."""
+
+    kind: Literal["grid", "lhs", "sobol"] = Field(
+        "grid",
+        description=(
+            "grid: every combination of levels; lhs: Latin hypercube; sobol: scrambled "
+            "Sobol sequence (scipy.stats.qmc), both seeded from the experiment seed."
+        ),
+    )
+    samples: int | None = Field(
+        None, ge=1, le=10_000_000, description="Points to draw (lhs, sobol; a power of two)."
+    )
+
+    @model_validator(mode="after")
+    def _samples(self) -> DesignSpec:
+        if self.kind == "grid" and self.samples is not None:
+            raise PydanticCustomError(
+                "design", "a grid design takes no 'samples' (its size is the product of levels)"
+            )
+        if self.kind != "grid" and self.samples is None:
+            raise PydanticCustomError(
+                "design", "'samples' is required for an {kind} design", {"kind": self.kind}
+            )
+        if self.kind == "sobol" and self.samples is not None:
+            n = self.samples
+            if n & (n - 1):
+                low = 1 << (n.bit_length() - 1)
+                raise PydanticCustomError(
+                    "design",
+                    "a sobol design needs a power of two samples (got {n}; try {low} or {high})",
+                    {"n": n, "low": low, "high": low * 2},
+                )
+        return self
+
+
+class Experiment(_Model):
+    """An experiment file: what to vary on which scenario, how many times, with which seed."""
+
+    name: str = Field(
+        pattern=NAME_PATTERN, description="Experiment name (the results directory name)."
+    )
+    question: str = Field("", description="The question this experiment answers.")
+    description: str = Field("", description="What the experiment does.")
+    scenario: str = Field(description="Base scenario file, relative to this file.")
+    parameters: list[Parameter] = Field(
+        default_factory=list, description="Parameters to vary (none: a single point)."
+    )
+    design: DesignSpec = Field(default_factory=DesignSpec, description="Design of the points.")
+    replicates: int = Field(1, ge=1, le=1_000_000, description="Runs (seeds) per point.")
+    seed: int = Field(
+        ge=0, lt=2**63, description="The experiment seed; every run seed derives from it."
+    )
+    rounds: int | None = Field(
+        None, ge=1, le=10_000, description="Override the protocol deadline (rounds) of every run."
+    )
+
+    @model_validator(mode="after")
+    def _unique_paths(self) -> Experiment:
+        seen: set[str] = set()
+        for p in self.parameters:
+            if p.path in seen:
+                raise PydanticCustomError(
+                    "duplicate", "parameter path '{path}' is given twice", {"path": p.path}
+                )
+            seen.add(p.path)
+        return self
+
+
+class ResolvedPoint(_Model):
+    """One expanded design point: its id and the value of every parameter."""
+
+    point_id: int = Field(ge=0)
+    params: dict[str, Any] = Field(description="Parameter path -> value at this point.")
+
+
+class ResolvedExperiment(Experiment):
+    """The experiment as run (``experiment.yaml`` beside the results).
+
+    The experiment's own fields come first, with ``scenario`` made absolute so that readers
+    of the results directory find the base scenario; then the file that was run, the hash
+    and every design point.
+    """
+
+    source_file: str = Field(description="The experiment file that was run (absolute).")
+    experiment_hash: str = Field(description="sha256 of the experiment and its scenarios.")
+    n_points: int = Field(ge=1, description="Number of design points.")
+    n_runs: int = Field(ge=1, description="Number of runs (points times replicates).")
+    points: list[ResolvedPoint] = Field(description="Every design point, in point_id order.")
+
+
+class OutcomeSpace(_Model):
+    """The packages of one scenario.
+
+    Package row ``r`` is the mixed-radix number whose digits are the option indices of the
+    issues in this order (first issue most significant).
+    """
+
+    issues: dict[str, list[str]] = Field(description="Issue id -> its option ids, in order.")
+
+
+class Spaces(_Model):
+    """``spaces.json``: how to read the package rows of ``points.parquet``."""
+
+    format: Literal["negsim-spaces/1"] = "negsim-spaces/1"
+    base: str = Field(description="The scenario key of points without a 'scenario' parameter.")
+    scenarios: dict[str, OutcomeSpace] = Field(description="Scenario key -> outcome space.")
+
+
+class Counts(_Model):
+    """Run counts."""
+
+    total: int = Field(ge=0)
+    done: int = Field(ge=0)
+
+
+class Manifest(_Model):
+    """``manifest.json``: provenance of a results directory."""
+
+    format: Literal["negsim-sweep/1"] = "negsim-sweep/1"
+    experiment_name: str
+    experiment_hash: str
+    package_version: str
+    git_commit: str | None
+    started: str = Field(description="ISO 8601 timestamp (UTC) of the first start.")
+    ended: str | None = Field(None, description="ISO 8601 timestamp (UTC) of completion.")
+    counts: Counts

@@ -1,0 +1,248 @@
+"""What runs inside a worker (in-process, pool process or Dask worker): points and runs.
+
+Core objects:
+    Job: the small, picklable part of a plan every task carries: the complete scenario
+        dicts, the axes' concrete paths, the rounds override, the results columns.
+    prepare_points: per design point, the size of the static feasible set, its rows and the
+        subgame-perfect package (where the protocol has one).
+    run_chunk: simulate a chunk of runs; returns the outcome columns.
+
+Caches (per thread, so Dask threads never share them): validated scenarios by point, and
+`Prepared` precomputations keyed on the *problem-defining* part of the scenario (issues,
+actors' preferences, red lines, agenda constraints): points that differ only in protocol,
+dynamics or strategy settings share one utility matrix and analysis. Caching never changes
+a result: every run is a pure function of (scenario, seed, rounds).
+
+This module imports neither pyarrow nor rich: workers stay light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.experiment import paths
+
+SCENARIO_AXIS = "scenario"
+# Fields of a complete scenario dict that do not change the compiled problem.
+_RUN_ONLY = ("name", "description", "protocol", "dynamics", "default_strategy")
+_ACTOR_RUN_ONLY = ("strategy",)
+_MAX_PREPARED = 8
+_MAX_SCENARIOS = 256
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every task needs besides its own points or runs.
+
+    Attributes:
+        key: the experiment hash (caches are dropped when it changes).
+        scenarios: scenario key -> complete scenario dict.
+        base: the key of the base scenario.
+        axes: per axis, (path, scenario key -> concrete path).
+        rounds: the rounds override, or None.
+        issues: the ``pkg.*`` issues, in column order.
+        actors: the ``u.*`` actors, in column order.
+    """
+
+    key: str
+    scenarios: dict[str, dict]
+    base: str
+    axes: tuple[tuple[str, dict[str, tuple]], ...]
+    rounds: int | None
+    issues: tuple[str, ...]
+    actors: tuple[str, ...]
+
+    def scenario_dict(self, values: list[Any]) -> dict:
+        """The complete scenario dict at a point with these axis values."""
+        key = self.base
+        for (path, _), v in zip(self.axes, values, strict=True):
+            if path == SCENARIO_AXIS:
+                key = v
+        data = self.scenarios[key]
+        for (path, concrete), v in zip(self.axes, values, strict=True):
+            if path != SCENARIO_AXIS:
+                data = paths.set_value(data, concrete[key], v)
+        return data
+
+
+def preload() -> None:
+    """Import the engine now (mesa, protocols, solver).
+
+    A pool forked afterwards inherits it, instead of every worker importing it again.
+    """
+    import sim.engine.api  # noqa: F401
+    import sim.engine.prepared  # noqa: F401
+    import sim.engine.solve  # noqa: F401
+
+
+def problem_key(data: dict) -> str:
+    """A digest of the problem-defining part of a complete scenario dict."""
+    reduced = {k: v for k, v in data.items() if k not in _RUN_ONLY}
+    reduced["actors"] = {
+        a: {k: v for k, v in actor.items() if k not in _ACTOR_RUN_ONLY}
+        for a, actor in data["actors"].items()
+    }
+    text = json.dumps(reduced, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _State:
+    """Per-thread caches for one job."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.prepared: OrderedDict[str, Any] = OrderedDict()
+        self.points: OrderedDict[int, tuple[Any, str]] = OrderedDict()
+
+
+_LOCAL = threading.local()
+
+
+def _state(job: Job) -> _State:
+    st = getattr(_LOCAL, "state", None)
+    if st is None or st.key != job.key:
+        st = _State(job.key)
+        _LOCAL.state = st
+    return st
+
+
+def _point(job: Job, st: _State, point_id: int, values: list[Any]):
+    """The validated scenario of a point, its problem key and its `Prepared`."""
+    from sim.engine.prepared import prepare
+    from sim.scenario.loader import validate_data
+
+    hit = st.points.get(point_id)
+    if hit is None:
+        data = job.scenario_dict(values)
+        scenario = validate_data(data, f"point {point_id}")
+        hit = (scenario, problem_key(data))
+        st.points[point_id] = hit
+        if len(st.points) > _MAX_SCENARIOS:
+            st.points.popitem(last=False)
+    else:
+        st.points.move_to_end(point_id)
+    scenario, pkey = hit
+    prepared = st.prepared.get(pkey)
+    if prepared is None:
+        prepared = prepare(scenario)
+        st.prepared[pkey] = prepared
+        if len(st.prepared) > _MAX_PREPARED:
+            st.prepared.popitem(last=False)
+    else:
+        st.prepared.move_to_end(pkey)
+    return scenario, pkey, prepared
+
+
+@dataclass(frozen=True)
+class PointInfo:
+    """What the points table records about one design point.
+
+    Attributes:
+        point_id: the point.
+        n_feasible: size of the static feasible set.
+        spe: the subgame-perfect package {issue: option}, or None.
+        feasible_rows: shape (n_feasible,), int64, the feasible package rows.
+    """
+
+    point_id: int
+    n_feasible: int
+    spe: dict[str, str] | None
+    feasible_rows: np.ndarray
+
+
+def prepare_points(job: Job, points: list[tuple[int, list[Any]]]) -> list[PointInfo]:
+    """Analyse design points: feasible set and subgame-perfect package of each."""
+    st = _state(job)
+    out = []
+    for point_id, values in points:
+        scenario, _, prepared = _point(job, st, point_id, values)
+        rows = np.flatnonzero(prepared.feasible).astype(np.int64)
+        out.append(PointInfo(point_id, int(rows.size), _spe(scenario, prepared, job.rounds), rows))
+    return out
+
+
+def _spe(scenario, prepared, rounds: int | None) -> dict[str, str] | None:
+    """The subgame-perfect package.
+
+    None where the protocol has no equilibrium (`sim.engine.solve.SolveError`) or the
+    equilibrium is no deal.
+    """
+    from sim.engine.solve import SolveError, solve_scenario
+
+    try:
+        result = solve_scenario(scenario, rounds=rounds, prepared=prepared)
+    except SolveError:
+        return None
+    return result.package
+
+
+def run_chunk(
+    job: Job,
+    runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    values: dict[int, list[Any]],
+) -> dict[str, list]:
+    """Simulate a chunk of runs.
+
+    Args:
+        job: the experiment's job.
+        runs: (point_ids, replicates, seeds), aligned arrays.
+        values: point id -> its axis values, for every point in the chunk.
+
+    Returns:
+        The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
+        ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``), one entry per run.
+    """
+    from sim.engine.api import simulate
+
+    st = _state(job)
+    point_ids, _, seeds = runs
+    cols: dict[str, list] = {"agreement": []}
+    cols.update({f"pkg.{i}": [] for i in job.issues})
+    cols["round"] = []
+    cols.update({f"u.{a}": [] for a in job.actors})
+    for name in ("ratified", "stillborn", "pareto_optimal", "nash_distance", "reason"):
+        cols[name] = []
+    for pid, seed in zip(point_ids.tolist(), seeds.tolist(), strict=True):
+        scenario, _, prepared = _point(job, st, pid, values[pid])
+        r = simulate(scenario, seed, rounds=job.rounds, prepared=prepared, collect=False)
+        cols["agreement"].append(bool(r.agreement))
+        package = r.package or {}
+        for i in job.issues:
+            cols[f"pkg.{i}"].append(package.get(i))
+        cols["round"].append(None if r.round is None else int(r.round))
+        for a in job.actors:
+            u = r.utilities.get(a)
+            cols[f"u.{a}"].append(None if u is None else float(u))
+        cols["ratified"].append(None if r.ratified is None else bool(r.ratified))
+        cols["stillborn"].append(bool(r.stillborn))
+        cols["pareto_optimal"].append(None if r.pareto_optimal is None else bool(r.pareto_optimal))
+        cols["nash_distance"].append(None if r.nash_distance is None else float(r.nash_distance))
+        cols["reason"].append(str(r.reason))
+        release_finished_models()  # at once: a young garbage cycle is cheap to collect
+    return cols
+
+
+def release_finished_models() -> int:
+    """Drop finished models from Mesa's per-class agent-id counters; return how many.
+
+    Mesa 3.3 keeps ``mesa.Agent._ids``, a class-level dict keyed by model, so every model
+    that ever created an agent stays alive (about 25 kB per run here): a million-run sweep
+    would exhaust memory. A finished model (``running`` false) creates no more agents, so
+    its counter can go. Models still running (another Dask thread's) are left alone.
+    """
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if not isinstance(ids, dict):
+        return 0
+    done = [m for m in list(ids) if not getattr(m, "running", True)]
+    for m in done:
+        ids.pop(m, None)
+    return len(done)
