@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from scenarios_validation_generate import CASES, scenario  # noqa: F401  (see conftest path)
+
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -32,7 +32,8 @@ def render_analysis(scenario: Scenario, problem: Problem, doc: dict) -> None:
             table.add_column(name.replace("_", " "))
         for issue in problem.issues:
             label = problem.labels.get("issues", {}).get(issue, issue)
-            table.add_row(label, *[_label(problem, issue, s["package"][issue]) for s in sols.values()])
+            terms = [_label(problem, issue, s["package"][issue]) for s in sols.values()]
+            table.add_row(label, *terms)
         for actor in problem.actors:
             table.add_row(
                 f"[italic]u({actor})[/italic]",

@@ -12,7 +12,8 @@ Core objects:
 Merge rule for ``extends``: mappings merge key by key (a ``null`` value deletes the key;
 a ``source`` mapping is replaced whole, so provenance never mixes);
 lists whose items all carry a ``name`` merge item by item on that name (an item replaces
-the base item of the same name whole; ``{name: x, delete: true}`` removes x); any other value replaces the base value.
+the base item of the same name whole; ``{name: x, delete: true}`` removes x); any other
+value replaces the base value.
 """
 
 from __future__ import annotations
