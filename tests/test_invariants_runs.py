@@ -443,13 +443,6 @@ def _fix_seating(data: dict) -> None:
         params.setdefault("parties", parts)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="design conflict (lead): strategies break utility ties by the lowest package row "
-    "and rows follow the agenda order, so reordering issues changes the path "
-    "(counterexample ISSUE_ORDER_TIE: 'a' proposes x=p,y=q in one order, x=q,y=p in the other)",
-)
 @settings(max_examples=budget(45))
 @example(case=(ISSUE_ORDER_TIE, 0, ["y", "x"]))
 @given(case=reordered("issues"))
@@ -460,13 +453,6 @@ def test_permuting_issues_permutes_the_results_only(case):
     _same_results(base, permute_scenario(base, issue_order=order), seed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="single_text (lead): without a 'mediator' parameter the first actor in the file "
-    "mediates, so reordering actors changes the mediator and the deal "
-    "(counterexample ACTOR_ORDER_MEDIATOR: x=p becomes x=q)",
-)
 @settings(max_examples=budget(45))
 @example(case=(ACTOR_ORDER_MEDIATOR, 0, ["b", "a"]))
 @example(case=(ACTOR_ORDER_SEATING, 0, ["b", "a"]))

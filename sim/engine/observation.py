@@ -142,19 +142,24 @@ def relative_time(round: int, deadline: int) -> float:
     return min(max(round / max(deadline - 1, 1), 0.0), 1.0)
 
 
-def rank(utilities: np.ndarray, acceptable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rank(
+    utilities: np.ndarray, acceptable: np.ndarray, tiebreak: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """An actor's acceptable rows by descending utility, and their utilities.
 
-    Vectorised: one ``flatnonzero`` and one stable ``argsort`` over the acceptable rows.
+    Vectorised: one ``flatnonzero`` and one stable sort over the acceptable rows.
 
     Args:
         utilities: shape (k,), the actor's utility of every package.
         acceptable: shape (k,), bool, the packages it may propose or accept.
+        tiebreak: shape (k,), optional key ordering packages of equal utility (the engine
+            passes a key that does not depend on the order of issues in the file);
+            default: the row.
 
     Returns:
         ``(order, sorted_utilities)``, both read-only: ``order`` lists the acceptable rows
-        sorted by utility descending, ties by the lower row; ``sorted_utilities`` is
-        ``utilities[order]``.
+        sorted by utility descending, ties by the lower tiebreak key (or row);
+        ``sorted_utilities`` is ``utilities[order]``.
 
     Examples:
         >>> order, su = rank(np.array([0.2, 0.9, 0.5, 0.9]), np.array([True, True, False, True]))
@@ -166,5 +171,8 @@ def rank(utilities: np.ndarray, acceptable: np.ndarray) -> tuple[np.ndarray, np.
     if utilities.shape != acceptable.shape or utilities.ndim != 1:
         raise ValueError("utilities and acceptable must be 1-d arrays of the same length")
     rows = np.flatnonzero(acceptable)
-    order = rows[np.argsort(-utilities[rows], kind="stable")]
+    if tiebreak is None:
+        order = rows[np.argsort(-utilities[rows], kind="stable")]
+    else:
+        order = rows[np.lexsort((np.asarray(tiebreak)[rows], -utilities[rows]))]
     return readonly(order), readonly(utilities[order])

@@ -169,12 +169,13 @@ class Prepared:
 
     def _build_view(self, key: tuple) -> StageView:
         n = self.problem.n_actors
+        canon = canonical_key(self.problem, self.packages)
         all_issues = tuple(range(self.problem.n_issues))
         if key == ("package",):
             candidate = self.agenda_ok
             utilities = tuple(readonly(self.U[:, a]) for a in range(n))
             acceptable = tuple(readonly(self.agenda_ok & self.red_ok[:, a]) for a in range(n))
-            ranked = [rank(utilities[a], acceptable[a]) for a in range(n)]
+            ranked = [rank(utilities[a], acceptable[a], canon) for a in range(n)]
             return self._view("package", key, all_issues, {}, candidate, utilities,
                               acceptable, ranked)
         if len(key) == 2 and key[0] == "ceasefire":
@@ -184,14 +185,14 @@ class Prepared:
             for o in range(int(self.radix[i])):
                 rows = np.flatnonzero(self.agenda_ok & (col == o))
                 if rows.size:
-                    candidate[rows[0]] = True
+                    candidate[rows[np.argmin(canon[rows])]] = True
             utilities = tuple(readonly(self.values[a][i][col]) for a in range(n))
             acceptable = []
             for a in range(n):
                 ok = self.agenda_ok & self.red_ok[:, a]
                 viable = np.bincount(col[ok], minlength=int(self.radix[i])) > 0
                 acceptable.append(readonly(candidate & viable[col]))
-            ranked = [rank(utilities[a], acceptable[a]) for a in range(n)]
+            ranked = [rank(utilities[a], acceptable[a], canon) for a in range(n)]
             return self._view("ceasefire", key, (i,), {}, readonly(candidate), utilities,
                               tuple(acceptable), ranked)
         if len(key) == 3 and key[0] == "rest":
@@ -249,6 +250,7 @@ def prepare(source: Scenario | Problem) -> Prepared:
     from sim.core.analysis import analyze
     from sim.core.problem import Problem
     from sim.core.solutions import pareto_mask_subset
+    from sim.core.utility import snap
 
     if isinstance(source, Problem):
         problem, scenario = source, None
@@ -257,7 +259,9 @@ def prepare(source: Scenario | Problem) -> Prepared:
 
         problem, scenario = compile_problem(source), source
     analysis = analyze(problem, diagnostics=False)
-    U = np.asarray(analysis.U, dtype=np.float64)
+    # On the analysis core's comparison grid (12 decimals): sums taken in another issue
+    # order differ in the last bit, and strategies must see the same ties either way.
+    U = snap(analysis.U)
     agenda_ok = np.asarray(analysis.agenda_ok, dtype=bool)
     red_ok = np.asarray(analysis.red_ok, dtype=bool)
     prefs = problem.preferences
@@ -288,3 +292,18 @@ def prepare(source: Scenario | Problem) -> Prepared:
         neutral_utilities=readonly(np.zeros(U.shape[0])),
         analysis=analysis,
     )
+
+
+def canonical_key(problem, packages: np.ndarray) -> np.ndarray:
+    """A per-package key independent of the order of issues in the file.
+
+    The packages' option indices re-encoded with the issues sorted by id (options keep
+    their declared order): strategies break ties between packages of equal utility by it,
+    so reordering the issues of a scenario file reorders nothing but the columns.
+    """
+    perm = np.argsort(np.array(problem.issues, dtype=object), kind="stable")
+    radix = problem.radix[perm].astype(np.int64)
+    key = np.zeros(packages.shape[0], dtype=np.int64)
+    for j, i in enumerate(perm):
+        key = key * radix[j] + packages[:, i].astype(np.int64)
+    return key

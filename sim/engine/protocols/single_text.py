@@ -47,7 +47,7 @@ class SingleTextParams(ProtocolParams):
     mediator: str | None = Field(
         None,
         description="The drafting actor, or 'neutral' for a mediator without preferences; "
-        "default: 'united_states' if present, else the first actor.",
+        "default: 'united_states' if present, else the first actor by id.",
     )
     strategy: StrategySpec = Field(
         default_factory=lambda: StrategySpec(kind="mediator"),
@@ -121,7 +121,7 @@ class SingleText(Protocol):
         """``params.parties``, or the participating actors; also fixes the mediator."""
         m = self.params.mediator
         if m is None:
-            m = DEFAULT_MEDIATOR if DEFAULT_MEDIATOR in self.index else self.actors[0]
+            m = DEFAULT_MEDIATOR if DEFAULT_MEDIATOR in self.index else min(self.actors)
         self.mediator_index = NEUTRAL if m == NEUTRAL_MEDIATOR else self.index[m]
         if self.params.parties is not None:
             seats = [self.index[a] for a in self.params.parties]

@@ -152,7 +152,7 @@ class TimeDependent(Strategy):
         # lower row: the curve says how much to concede, so without better information
         # offer exactly that much (ties to its best row would never concede in a small
         # candidate set such as the ceasefire stage).
-        nearest_first = rows[np.lexsort((rows, obs.utilities[rows]))]
+        nearest_first = rows[_ascending_stable(obs.utilities[rows])]
         return self._model.most_similar(nearest_first)
 
     def _respond(self, obs: Observation, offer: int) -> bool:
@@ -168,6 +168,14 @@ class TimeDependent(Strategy):
         self._model.update(obs)
         rows = self._window(obs, target)
         return rows is not None and u >= float(obs.utilities[self._model.most_similar(rows)])
+
+
+def _ascending_stable(u: np.ndarray) -> np.ndarray:
+    """Indices sorting ``u`` ascending, equal values in the order of ``obs.order``.
+
+    That order breaks utility ties by a key independent of the issues' file order.
+    """
+    return np.argsort(u, kind="stable")
 
 
 class _PresetParams(CurveParams):
