@@ -55,29 +55,12 @@ class StrategySpec(_Model):
     @field_validator("kind")
     @classmethod
     def _registered(cls, v: str) -> str:
-        from sim.engine import strategies  # lazy: the engine imports this module
-
-        if v not in strategies.names():
-            raise PydanticCustomError(
-                "unknown_strategy",
-                "unknown strategy '{name}'; registered: {registered}",
-                {"name": v, "registered": ", ".join(strategies.names())},
-            )
-        return v
+        return _registered_name("strategies", "strategy", v)
 
     @field_validator("params")
     @classmethod
     def _params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        kind = info.data.get("kind")
-        if kind is None:  # the name itself was rejected
-            return v
-        from sim.engine import strategies
-
-        try:
-            strategies.validate_params(kind, v)
-        except ValueError as exc:
-            raise PydanticCustomError("strategy_params", "{msg}", {"msg": str(exc)}) from None
-        return v
+        return _registered_params("strategies", "strategy", info.data.get("kind"), v)
 
 
 class AcceptanceSpec(_Model):
@@ -118,29 +101,12 @@ class ProtocolSpec(_Model):
     @field_validator("kind")
     @classmethod
     def _registered(cls, v: str) -> str:
-        from sim.engine import protocols  # lazy: the engine imports this module
-
-        if v not in protocols.names():
-            raise PydanticCustomError(
-                "unknown_protocol",
-                "unknown protocol '{name}'; registered: {registered}",
-                {"name": v, "registered": ", ".join(protocols.names())},
-            )
-        return v
+        return _registered_name("protocols", "protocol", v)
 
     @field_validator("params")
     @classmethod
     def _params(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        kind = info.data.get("kind")
-        if kind is None:  # the name itself was rejected
-            return v
-        from sim.engine import protocols
-
-        try:
-            protocols.validate_params(kind, v)
-        except ValueError as exc:
-            raise PydanticCustomError("protocol_params", "{msg}", {"msg": str(exc)}) from None
-        return v
+        return _registered_params("protocols", "protocol", info.data.get("kind"), v)
 
 
 class StateVar(_Model):
@@ -246,3 +212,33 @@ def reference_errors(scenario: Scenario) -> list[tuple[tuple, str]]:
                                    f"unknown state variable '{var}'; "
                                    f"allowed: {', '.join(names)}"))
     return errors
+
+
+def _registry(module: str):
+    """The engine registry module (imported lazily: the engine imports this module)."""
+    from importlib import import_module
+
+    return import_module(f"sim.engine.{module}")
+
+
+def _registered_name(module: str, what: str, name: str) -> str:
+    """``name`` if the registry knows it, else an error listing the registered names."""
+    names = _registry(module).names()
+    if name not in names:
+        raise PydanticCustomError(
+            f"unknown_{what}",
+            "unknown {what} '{name}'; registered: {registered}",
+            {"what": what, "name": name, "registered": ", ".join(names)},
+        )
+    return name
+
+
+def _registered_params(module: str, what: str, kind: str | None, params: dict) -> dict:
+    """``params`` validated by the registered class's own ``Params`` model."""
+    if kind is None:  # the name itself was rejected
+        return params
+    try:
+        _registry(module).validate_params(kind, params)
+    except ValueError as exc:
+        raise PydanticCustomError(f"{what}_params", "{msg}", {"msg": str(exc)}) from None
+    return params
