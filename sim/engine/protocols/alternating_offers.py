@@ -27,6 +27,7 @@ from sim.engine.protocols.base import (
     ProtocolParams,
     ProtocolState,
     StepResult,
+    check_actor_list,
     next_seat,
 )
 
@@ -45,13 +46,7 @@ class AlternatingOffersParams(ProtocolParams):
     @field_validator("order")
     @classmethod
     def _order(cls, v: list[str] | None) -> list[str] | None:
-        if v is not None:
-            if len(v) < 2:
-                raise ValueError("needs at least two actors")
-            dup = sorted({a for a in v if v.count(a) > 1})
-            if dup:
-                raise ValueError(f"actor(s) listed twice: {', '.join(dup)}")
-        return v
+        return check_actor_list(v, 2, "actors")
 
 
 def unknown_actor_errors(

@@ -848,3 +848,18 @@ def _relative_times(deadline: int) -> tuple[float, ...]:
         times = tuple(relative_time(t, deadline) for t in range(deadline))
         _TIMES[deadline] = times
     return times
+
+
+def check_actor_list(v: list[str] | None, minimum: int = 0, noun: str = "actors"):
+    """Validate a parameter listing actor ids: at least ``minimum`` of them, none twice.
+
+    Raises:
+        ValueError: too few entries or a duplicate (pydantic reports it at the field).
+    """
+    if v is not None:
+        if len(v) < minimum:
+            raise ValueError(f"needs at least {minimum} {noun}")
+        dup = sorted({a for a in v if v.count(a) > 1})
+        if dup:
+            raise ValueError(f"actor(s) listed twice: {', '.join(dup)}")
+    return v

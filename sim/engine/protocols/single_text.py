@@ -30,6 +30,7 @@ from sim.engine.protocols.base import (
     ProtocolParams,
     ProtocolState,
     StepResult,
+    check_actor_list,
 )
 from sim.scenario.specs import StrategySpec
 
@@ -76,13 +77,7 @@ class SingleTextParams(ProtocolParams):
     @field_validator("parties")
     @classmethod
     def _parties(cls, v: list[str] | None) -> list[str] | None:
-        if v is not None:
-            if len(v) < 2:
-                raise ValueError("needs at least two parties")
-            dup = sorted({a for a in v if v.count(a) > 1})
-            if dup:
-                raise ValueError(f"actor(s) listed twice: {', '.join(dup)}")
-        return v
+        return check_actor_list(v, 2, "parties")
 
 
 @register

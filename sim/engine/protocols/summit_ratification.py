@@ -29,6 +29,7 @@ from sim.engine.protocols.base import (
     ProtocolParams,
     ProtocolState,
     StepResult,
+    check_actor_list,
     next_seat,
 )
 
@@ -56,11 +57,7 @@ class SummitRatificationParams(ProtocolParams):
     @field_validator("negotiators", "ratifiers")
     @classmethod
     def _unique(cls, v: list[str] | None) -> list[str] | None:
-        if v is not None:
-            dup = sorted({a for a in v if v.count(a) > 1})
-            if dup:
-                raise ValueError(f"actor(s) listed twice: {', '.join(dup)}")
-        return v
+        return check_actor_list(v)
 
     @field_validator("negotiators")
     @classmethod
