@@ -45,6 +45,12 @@ def literal_holds(mask: np.ndarray, column: np.ndarray) -> np.ndarray:
     return mask[column]
 
 
+def _as_2d(packages) -> np.ndarray:
+    """Packages as a 2-d array (a single package becomes one row)."""
+    p = np.asarray(packages)
+    return p.reshape(1, -1) if p.ndim == 1 else p
+
+
 def clause_blocks(clause: Clause, packages) -> np.ndarray:
     """Where a clause blocks each package (every literal holds).
 
@@ -55,8 +61,7 @@ def clause_blocks(clause: Clause, packages) -> np.ndarray:
     Returns:
         bool array, shape (k,).
     """
-    p = np.asarray(packages)
-    p = p.reshape(1, -1) if p.ndim == 1 else p
+    p = _as_2d(packages)
     out = np.ones(p.shape[0], dtype=bool)
     for lit in clause.literals:
         out &= literal_holds(lit.mask, p[:, lit.issue])
@@ -73,8 +78,7 @@ def red_line_ok(problem: Problem, packages) -> np.ndarray:
     Returns:
         bool array, shape (k, n_actors) (computed for every actor, participant or not).
     """
-    p = np.asarray(packages)
-    p = p.reshape(1, -1) if p.ndim == 1 else p
+    p = _as_2d(packages)
     out = np.ones((p.shape[0], problem.n_actors), dtype=bool, order="F")
     for a, prefs in enumerate(problem.preferences):
         col = out[:, a]
@@ -93,8 +97,7 @@ def agenda_ok(problem: Problem, packages) -> np.ndarray:
     Returns:
         bool array, shape (k,).
     """
-    p = np.asarray(packages)
-    p = p.reshape(1, -1) if p.ndim == 1 else p
+    p = _as_2d(packages)
     out = np.ones(p.shape[0], dtype=bool)
     for clause in problem.constraints:
         out &= ~clause_blocks(clause, p)
@@ -138,8 +141,7 @@ def feasible_mask(problem: Problem, U: np.ndarray, packages, reservations=None) 
     Returns:
         bool array, shape (k,).
     """
-    p = np.asarray(packages)
-    p = p.reshape(1, -1) if p.ndim == 1 else p
+    p = _as_2d(packages)
     res = resolve_reservations(problem, reservations)
     out = agenda_ok(problem, p)
     for a in problem.participant_indices():
