@@ -25,10 +25,11 @@ from core_reference import (
 from hypothesis import assume, event, given, settings
 from strategies import budget, scenarios
 
+from sim.api import prepare
+from sim.api import solve as solve_scenario
 from sim.core import analyze
 from sim.engine import protocols
-from sim.engine.prepared import prepare
-from sim.engine.solve import SolveError, solve_scenario
+from sim.engine.solve import SolveError
 from sim.scenario import ScenarioError, compile_problem, validate_data
 
 SMALL = dict(max_packages=48, max_actors=4, max_red_lines=2,

@@ -77,8 +77,8 @@ def preload() -> None:
 
     A pool forked afterwards inherits it, instead of every worker importing it again.
     """
+    import sim.api  # noqa: F401
     import sim.engine.api  # noqa: F401
-    import sim.engine.prepared  # noqa: F401
     import sim.engine.solve  # noqa: F401
 
 
@@ -115,7 +115,7 @@ def _state(job: Job) -> _State:
 
 def _point(job: Job, st: _State, point_id: int, values: list[Any]):
     """The validated scenario of a point, its problem key and its `Prepared`."""
-    from sim.engine.prepared import prepare
+    from sim.api import prepare
     from sim.scenario.loader import validate_data
 
     hit = st.points.get(point_id)
@@ -174,10 +174,11 @@ def _spe(scenario, prepared, rounds: int | None) -> dict[str, str] | None:
     None where the protocol has no equilibrium (`sim.engine.solve.SolveError`) or the
     equilibrium is no deal.
     """
-    from sim.engine.solve import SolveError, solve_scenario
+    from sim.api import solve
+    from sim.engine.solve import SolveError
 
     try:
-        result = solve_scenario(scenario, rounds=rounds, prepared=prepared)
+        result = solve(scenario, rounds=rounds, prepared=prepared)
     except SolveError:
         return None
     return result.package
@@ -199,7 +200,7 @@ def run_chunk(
         The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
         ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``), one entry per run.
     """
-    from sim.engine.api import simulate
+    from sim.api import simulate
 
     st = _state(job)
     point_ids, _, seeds = runs
