@@ -7,6 +7,7 @@ bargaining solutions, diagnostics and the whole-space analysis.
 from .analysis import Analysis, analysis_to_json, analyze, package_dict
 from .constraints import agenda_ok, clause_blocks, feasible_mask, red_line_ok
 from .diagnostics import blocks_alone, minimal_relaxation
+from .pareto import is_pareto_optimal, pareto_mask, pareto_mask_subset
 from .problem import (
     ADDITIVE,
     AGGREGATIONS,
@@ -17,15 +18,7 @@ from .problem import (
     Preferences,
     Problem,
 )
-from .solutions import (
-    egalitarian,
-    is_pareto_optimal,
-    kalai_smorodinsky,
-    nash_point,
-    pareto_mask,
-    pareto_mask_subset,
-    utilitarian,
-)
+from .solutions import egalitarian, kalai_smorodinsky, nash_point, utilitarian
 from .space import decode, encode, enumerate_packages
 from .utility import actor_utility, scalar_utility, utility_matrix
 

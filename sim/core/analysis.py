@@ -19,15 +19,9 @@ import numpy as np
 
 from .constraints import agenda_ok, red_line_ok, reservation_ok, resolve_reservations
 from .diagnostics import blocks_alone, minimal_relaxation
+from .pareto import pareto_mask, pareto_mask_subset
 from .problem import Problem
-from .solutions import (
-    egalitarian,
-    kalai_smorodinsky,
-    nash_point,
-    pareto_mask,
-    pareto_mask_subset,
-    utilitarian,
-)
+from .solutions import egalitarian, kalai_smorodinsky, nash_point, utilitarian
 from .space import decode, enumerate_packages
 from .utility import utility_matrix
 

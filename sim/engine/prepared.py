@@ -248,8 +248,8 @@ def prepare(source: Scenario | Problem) -> Prepared:
         The `Prepared` precomputation.
     """
     from sim.core.analysis import analyze
+    from sim.core.pareto import pareto_mask_subset
     from sim.core.problem import Problem
-    from sim.core.solutions import pareto_mask_subset
     from sim.core.utility import snap
 
     if isinstance(source, Problem):
