@@ -1,7 +1,8 @@
 """Numeric core of negsim.
 
 The compiled problem, the outcome space, utilities, constraints, the Pareto frontier,
-bargaining solutions, diagnostics and the whole-space analysis.
+bargaining solutions, diagnostics, the whole-space analysis and the subgame-perfect
+equilibrium solvers.
 """
 
 from .analysis import Analysis, analysis_to_json, analyze, package_dict
@@ -19,6 +20,8 @@ from .problem import (
     Problem,
 )
 from .solutions import egalitarian, kalai_smorodinsky, nash_point, utilitarian
+from .solver import TIES_FIRST, TIES_UNIFORM, SPEResult, solve_alternating
+from .solver_random import solve_random_proposer, solve_random_proposer_stationary
 from .space import decode, encode, enumerate_packages
 from .utility import actor_utility, scalar_utility, utility_matrix
 
@@ -26,12 +29,15 @@ __all__ = [
     "ADDITIVE",
     "AGGREGATIONS",
     "MEAN_OF_ADOPTED",
+    "TIES_FIRST",
+    "TIES_UNIFORM",
     "Analysis",
     "Clause",
     "Interaction",
     "Literal",
     "Preferences",
     "Problem",
+    "SPEResult",
     "actor_utility",
     "agenda_ok",
     "analysis_to_json",
@@ -52,6 +58,9 @@ __all__ = [
     "pareto_mask_subset",
     "red_line_ok",
     "scalar_utility",
+    "solve_alternating",
+    "solve_random_proposer",
+    "solve_random_proposer_stationary",
     "utilitarian",
     "utility_matrix",
 ]

@@ -114,7 +114,7 @@ def solve_scenario(
         UserError: the scenario has no protocol.
         SolveError: the protocol has no equilibrium (``single_text``).
     """
-    from sim.core.solver import solve_alternating, solve_random_proposer
+    from sim.core import solve_alternating, solve_random_proposer
 
     if scenario is None:
         if prepared is None or prepared.scenario is None:
