@@ -275,6 +275,12 @@ def _pareto_columns(X: np.ndarray) -> np.ndarray:
     return np.sort(pos[_front(Y)])
 
 
+def _start_mask(U, candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``U`` as a matrix, the sorted candidate rows and an all-False mask of shape (k,)."""
+    U = _matrix(U)
+    return U, _candidate_rows(U.shape[0], candidates), np.zeros(U.shape[0], dtype=bool)
+
+
 def pareto_mask(U, candidates=None) -> np.ndarray:
     """Pareto-optimal rows among the candidates.
 
@@ -289,14 +295,9 @@ def pareto_mask(U, candidates=None) -> np.ndarray:
     Returns:
         bool array, shape (k,): True for Pareto-optimal candidate rows.
     """
-    U = _matrix(U)
-    k = U.shape[0]
-    rows = _candidate_rows(k, candidates)
-    out = np.zeros(k, dtype=bool)
-    if rows.size == 0:
-        return out
-    if U.shape[1] == 0:
-        out[rows] = True
+    U, rows, out = _start_mask(U, candidates)
+    if rows.size == 0 or U.shape[1] == 0:
+        out[rows] = True  # nothing to compare: every candidate (if any) is optimal
         return out
     X = _snapped_columns(U, rows)
     out[rows[_pareto_columns(X)]] = True
@@ -321,14 +322,9 @@ def pareto_mask_subset(U, candidates, superset_pareto) -> np.ndarray:
     Returns:
         bool array, shape (k,).
     """
-    U = _matrix(U)
-    k = U.shape[0]
-    rows = _candidate_rows(k, candidates)
-    out = np.zeros(k, dtype=bool)
-    if rows.size == 0:
-        return out
-    if U.shape[1] == 0:
-        out[rows] = True
+    U, rows, out = _start_mask(U, candidates)
+    if rows.size == 0 or U.shape[1] == 0:
+        out[rows] = True  # nothing to compare: every candidate (if any) is optimal
         return out
     sup = np.asarray(superset_pareto, dtype=bool)[rows]
     known, rest = rows[sup], rows[~sup]

@@ -18,6 +18,8 @@ Comparison and tie-breaking rule (applies to every function here):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .pareto import _candidate_rows, _matrix, _pareto_columns, _snapped_columns, _weighted_sum
@@ -37,6 +39,24 @@ def _choose(U: np.ndarray, rows: np.ndarray, score: np.ndarray) -> int | None:
         return int(tied[0])
     X = _snapped_columns(U, tied)
     return int(tied[_pareto_columns(X)].min())
+
+
+def _best(U, candidates, score: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> int | None:
+    """The tie rule's choice by ``score(U, rows)`` over the candidate rows; None if none."""
+    U = _matrix(U)
+    rows = _candidate_rows(U.shape[0], candidates)
+    if rows.size == 0:
+        return None
+    return _choose(U, rows, score(U, rows))
+
+
+def _min_normalised_gain(g: np.ndarray) -> np.ndarray:
+    """Each row's smallest gain relative to the best gain of its actor (flat actors: 1)."""
+    span = g.max(axis=0)
+    flat = span <= TOL / 2
+    norm = g / np.where(flat, 1.0, span)
+    norm[:, flat] = 1.0
+    return norm.min(axis=1)
 
 
 def _gains(U: np.ndarray, d, rows: np.ndarray) -> np.ndarray:
@@ -99,16 +119,7 @@ def kalai_smorodinsky(U, d, candidates=None) -> int | None:
     Returns:
         Row index, or None when there is no candidate.
     """
-    U = _matrix(U)
-    rows = _candidate_rows(U.shape[0], candidates)
-    if rows.size == 0:
-        return None
-    g = _gains(U, d, rows)
-    span = g.max(axis=0)
-    flat = span <= TOL / 2
-    norm = g / np.where(flat, 1.0, span)
-    norm[:, flat] = 1.0
-    return _choose(U, rows, norm.min(axis=1))
+    return _best(U, candidates, lambda M, rows: _min_normalised_gain(_gains(M, d, rows)))
 
 
 def egalitarian(U, d, candidates=None) -> int | None:
@@ -122,11 +133,7 @@ def egalitarian(U, d, candidates=None) -> int | None:
     Returns:
         Row index, or None when there is no candidate.
     """
-    U = _matrix(U)
-    rows = _candidate_rows(U.shape[0], candidates)
-    if rows.size == 0:
-        return None
-    return _choose(U, rows, _gains(U, d, rows).min(axis=1))
+    return _best(U, candidates, lambda M, rows: _gains(M, d, rows).min(axis=1))
 
 
 def utilitarian(U, candidates=None) -> int | None:
@@ -139,8 +146,4 @@ def utilitarian(U, candidates=None) -> int | None:
     Returns:
         Row index, or None when there is no candidate.
     """
-    U = _matrix(U)
-    rows = _candidate_rows(U.shape[0], candidates)
-    if rows.size == 0:
-        return None
-    return _choose(U, rows, snap(U[rows]).sum(axis=1))
+    return _best(U, candidates, lambda M, rows: snap(M[rows]).sum(axis=1))

@@ -72,7 +72,7 @@ in sign along the backward induction and the round-0 share lies within
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -192,38 +192,93 @@ def solve_alternating(
     proposers = sorted({order[t % len(order)] for t in range(min(T, len(order)))})
     book = _OfferBook(U, acc, proposers, veto_set, quota, tol)
 
-    C = np.empty((T + 1, n))
-    C[T] = _terminal(d, delta, T, discount_disagreement)
-    plan = np.full(T, -1, dtype=np.int64)
-    for t in range(T - 1, -1, -1):
-        wait = delta * C[t + 1]
+    def play(t: int, wait: np.ndarray) -> tuple[int, np.ndarray]:
         row, payoff = book.best(order[t % len(order)], wait, TIES_FIRST)
-        plan[t] = row
-        C[t] = payoff if row >= 0 else wait
+        return row, (payoff if payoff is not None else wait)
+
+    terminal = _terminal(d, delta, T, discount_disagreement)
+    plan, C = _backward_induction(terminal, delta, (T,), play)
 
     agreed_rounds = np.flatnonzero(plan >= 0)
-    if agreed_rounds.size:
-        t0 = int(agreed_rounds[0])
-        package = int(plan[t0])
-        return SPEResult(
-            package=package,
-            round=t0,
-            proposer=order[t0 % len(order)],
-            utilities=U[package].copy(),
-            values=C[0].copy(),
-            plan=plan,
-            continuation=C,
-            agreement_probability=1.0,
-        )
+    if agreed_rounds.size == 0:
+        return _finite_result(U, d, plan, C, None)
+    t0 = int(agreed_rounds[0])
+    return _finite_result(U, d, plan, C, (t0, order[t0 % len(order)], int(plan[t0])), 1.0)
+
+
+# --------------------------------------------------------------------------------------
+# Backward induction (shared with `sim.core.solver_random`)
+# --------------------------------------------------------------------------------------
+
+
+def _backward_induction(
+    terminal: np.ndarray,
+    delta: np.ndarray,
+    plan_shape: tuple[int, ...],
+    play: Callable[[int, np.ndarray], tuple[int | np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Continuation values ``C`` from the terminal row back to round 0, and the plan.
+
+    Args:
+        terminal: shape (n,), the disagreement row ``C[T]`` (see `_terminal`).
+        delta: shape (n,), discount factors.
+        plan_shape: shape of the plan, ``(T, ...)``; ``T`` is the number of rounds.
+        play: ``play(t, wait)`` plays round ``t`` against the continuation thresholds
+            ``wait = delta * C[t + 1]`` and returns the round's plan entry (-1 where the
+            round passes) and its payoff row ``C[t]``.
+
+    Returns:
+        ``(plan, C)``: the plan (int64, -1 filled) and ``C`` of shape (T + 1, n).
+    """
+    T = plan_shape[0]
+    C = np.empty((T + 1, terminal.size))
+    C[T] = terminal
+    plan = np.full(plan_shape, -1, dtype=np.int64)
+    for t in range(T - 1, -1, -1):
+        plan[t], C[t] = play(t, delta * C[t + 1])
+    return plan, C
+
+
+def _finite_result(
+    U: np.ndarray,
+    d: np.ndarray,
+    plan: np.ndarray,
+    C: np.ndarray,
+    deal: tuple[int, int, int] | None,
+    agreement_probability: float = 0.0,
+    proposals: dict[int, int | None] | None = None,
+) -> SPEResult:
+    """The `SPEResult` of a finite-horizon game.
+
+    Args:
+        U: shape (k, n), utilities.
+        d: shape (n,), disagreement values (the utilities when there is no deal).
+        plan: the equilibrium plan.
+        C: shape (T + 1, n), continuation values.
+        deal: ``(round, proposer, package)`` of the reported deal, or None.
+        agreement_probability: probability of an eventual deal (ignored without one).
+        proposals: each recognisable proposer's round-0 package (random proposer only).
+
+    Returns:
+        The result; ``values`` is ``C[0]``.
+    """
+    if deal is None:
+        package = t0 = proposer = None
+        utilities = d.copy()
+        agreement_probability = 0.0
+    else:
+        t0, proposer, package = deal
+        utilities = U[package].copy()
     return SPEResult(
-        package=None,
-        round=None,
-        proposer=None,
-        utilities=d.copy(),
+        package=package,
+        round=t0,
+        proposer=proposer,
+        utilities=utilities,
         values=C[0].copy(),
+        proposals=proposals,
         plan=plan,
         continuation=C,
-        agreement_probability=0.0,
+        agreement_probability=agreement_probability,
     )
 
 

@@ -12,6 +12,8 @@ import numpy as np
 from .offer_search import TIES_UNIFORM, _OfferBook
 from .solver import (
     SPEResult,
+    _backward_induction,
+    _finite_result,
     _terminal,
     _validate_deadline,
     _validate_probabilities,
@@ -79,12 +81,11 @@ def solve_random_proposer(
     proposers = [int(p) for p in np.flatnonzero(prob > 0)]
     book = _OfferBook(U, acc, proposers, veto_set, quota, tol)
 
-    C = np.empty((T + 1, n))
-    C[T] = _terminal(d, delta, T, discount_disagreement)
-    plan = np.full((T, n), -1, dtype=np.int64)
-    for t in range(T - 1, -1, -1):
-        wait = delta * C[t + 1]
-        plan[t], C[t] = _expected_round(book, proposers, prob, wait, ties)
+    def play(t: int, wait: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _expected_round(book, proposers, prob, wait, ties)
+
+    terminal = _terminal(d, delta, T, discount_disagreement)
+    plan, C = _backward_induction(terminal, delta, (T, n), play)
 
     deal_prob = (plan >= 0).astype(np.float64) @ prob  # (T,): P(deal | round t reached)
     if T == 0:
@@ -93,32 +94,12 @@ def solve_random_proposer(
         proposals = {p: (int(plan[0, p]) if plan[0, p] >= 0 else None) for p in proposers}
     agreement_probability = float(1.0 - np.prod(1.0 - np.clip(deal_prob, 0.0, 1.0)))
     live = np.flatnonzero(deal_prob > 0)
-    if live.size:
-        t0 = int(live[0])
-        proposer = _most_likely_dealer(plan[t0], prob)
-        package = int(plan[t0, proposer])
-        return SPEResult(
-            package=package,
-            round=t0,
-            proposer=proposer,
-            utilities=U[package].copy(),
-            values=C[0].copy(),
-            proposals=proposals,
-            plan=plan,
-            continuation=C,
-            agreement_probability=agreement_probability,
-        )
-    return SPEResult(
-        package=None,
-        round=None,
-        proposer=None,
-        utilities=d.copy(),
-        values=C[0].copy(),
-        proposals=proposals,
-        plan=plan,
-        continuation=C,
-        agreement_probability=0.0,
-    )
+    if live.size == 0:
+        return _finite_result(U, d, plan, C, None, proposals=proposals)
+    t0 = int(live[0])
+    proposer = _most_likely_dealer(plan[t0], prob)
+    deal = (t0, proposer, int(plan[t0, proposer]))
+    return _finite_result(U, d, plan, C, deal, agreement_probability, proposals)
 
 
 def solve_random_proposer_stationary(
