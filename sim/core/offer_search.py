@@ -24,6 +24,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .arrays import BoolArray, FloatArray, IntArray
+
 __all__ = ["TIES_FIRST", "TIES_UNIFORM"]
 
 TIES_FIRST = "first"
@@ -55,10 +57,10 @@ class _ProposerTable:
     def __init__(
         self,
         p: int,
-        U: np.ndarray,
-        U_eff: np.ndarray,
-        acc: np.ndarray,
-        sum_key: np.ndarray,
+        U: FloatArray,
+        U_eff: FloatArray,
+        acc: BoolArray,
+        sum_key: FloatArray,
         tol: float,
         keep: bool,
     ):
@@ -89,13 +91,13 @@ class _ProposerTable:
         else:
             self.block_end = np.zeros(0, dtype=np.int64)
         self._U_eff = U_eff
-        self.table = U_eff.take(self.index, axis=0) if keep else None
-        self._rank: np.ndarray | None = None
-        whole = self.table if keep else U_eff.take(rows, axis=0)
+        self.table: FloatArray | None = U_eff.take(self.index, axis=0) if keep else None
+        self._rank: IntArray | None = None
+        whole = self.table if self.table is not None else U_eff.take(rows, axis=0)
         self.col_max = whole.max(axis=0) if size else np.full(U.shape[1], -np.inf)
 
     @property
-    def rank(self) -> np.ndarray:
+    def rank(self) -> IntArray:
         """Position of every package in this table's order (table size if absent)."""
         if self._rank is None:
             rank = np.full(self._U_eff.shape[0], self.index.size, dtype=np.int64)
@@ -103,7 +105,7 @@ class _ProposerTable:
             self._rank = rank
         return self._rank
 
-    def rows(self, start: int, stop: int) -> np.ndarray:
+    def rows(self, start: int, stop: int) -> FloatArray:
         """Utility rows (with -inf where unacceptable) of sorted positions start..stop."""
         if self.table is not None:
             return self.table[start:stop]
@@ -115,8 +117,8 @@ class _OfferBook:
 
     def __init__(
         self,
-        U: np.ndarray,
-        acc: np.ndarray,
+        U: FloatArray,
+        acc: BoolArray,
         proposers: Iterable[int],
         veto: frozenset[int],
         quota: int | None,
@@ -128,13 +130,13 @@ class _OfferBook:
         proposers = sorted(set(proposers))
         U_eff = np.where(acc, U, -np.inf)
         self.U_eff = U_eff
-        self._columns: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._columns: dict[int, tuple[IntArray, FloatArray]] = {}
         keep = len(proposers) * U.size * U.itemsize <= _TABLE_BUDGET_BYTES
         sum_key = _tie_key(U.sum(axis=1), tol)
         self.tables = {p: _ProposerTable(p, U, U_eff, acc, sum_key, tol, keep) for p in proposers}
         self.votes = {p: _Vote(p, n, veto, quota) for p in proposers}
 
-    def best(self, p: int, wait: np.ndarray, ties: str) -> tuple[int, np.ndarray | None]:
+    def best(self, p: int, wait: FloatArray, ties: str) -> tuple[int, FloatArray | None]:
         """Proposer ``p``'s best passing package against continuation thresholds ``wait``.
 
         Args:
@@ -170,7 +172,7 @@ class _OfferBook:
         return package, self.U[tab.index[hit:stop][ok]].mean(axis=0)
 
     def _first_passing(
-        self, tab: _ProposerTable, vote: _Vote, threshold: np.ndarray, bound: int
+        self, tab: _ProposerTable, vote: _Vote, threshold: FloatArray, bound: int
     ) -> int:
         """First passing position of the proposer's table before ``bound``, or -1.
 
@@ -200,9 +202,9 @@ class _OfferBook:
             start, size = stop, size * _BLOCK_GROWTH
         return -1
 
-    def _narrowest_candidates(self, vote: _Vote, threshold: np.ndarray) -> np.ndarray:
+    def _narrowest_candidates(self, vote: _Vote, threshold: FloatArray) -> IntArray:
         """Packages meeting the threshold of the most demanding individually required actor."""
-        best: np.ndarray | None = None
+        best: IntArray | None = None
         for a in vote.required:  # one binary search per required actor
             order, ascending = self._column(int(a))
             first = int(np.searchsorted(ascending, threshold[a], "left"))
@@ -210,7 +212,7 @@ class _OfferBook:
                 best = order[first:]
         return best if best is not None else np.zeros(0, dtype=np.int64)
 
-    def _column(self, a: int) -> tuple[np.ndarray, np.ndarray]:
+    def _column(self, a: int) -> tuple[IntArray, FloatArray]:
         """Actor ``a``'s packages in ascending order of utility, and those utilities."""
         if a not in self._columns:
             order = np.argsort(self.U_eff[:, a])
@@ -235,17 +237,18 @@ class _Vote:
             ([p], self.veto_cols, self.other_cols if self.unanimous else [])
         ).astype(np.int64)
 
-    def feasible(self, reachable: np.ndarray) -> bool:
+    def feasible(self, reachable: BoolArray) -> bool:
         """Whether a pass is possible given which actors can be satisfied at all (n,)."""
         if not reachable[self.p] or not reachable[self.veto_cols].all():
             return False
         return int(reachable[self.other_cols].sum()) >= self.need
 
-    def passes(self, accepts: np.ndarray) -> np.ndarray:
+    def passes(self, accepts: BoolArray) -> BoolArray:
         """Which packages pass, given the (m, n) accept matrix (column p = own test)."""
         if self.unanimous:
-            return accepts.all(axis=1)
-        ok = accepts[:, self.p].copy()
+            everyone: BoolArray = np.all(accepts, axis=1)
+            return everyone
+        ok: BoolArray = accepts[:, self.p].copy()
         if self.veto_cols.size:
             ok &= accepts[:, self.veto_cols].all(axis=1)
         if self.need > 0:
@@ -253,6 +256,6 @@ class _Vote:
         return ok
 
 
-def _tie_key(x: np.ndarray, tol: float) -> np.ndarray:
+def _tie_key(x: FloatArray, tol: float) -> FloatArray:
     """Quantise values to multiples of ``tol`` so near-equal values compare equal."""
     return np.rint(x / tol) if tol > 0 else np.asarray(x, dtype=np.float64)

@@ -21,8 +21,12 @@ recursively, with bounding-box pruning and brute force on small blocks).
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .arrays import BoolArray, FloatArray, IntArray
 from .utility import DECIMALS, snap
 
 # Pareto filter tuning: weighted-sum pivots first, then divide and conquer.
@@ -37,7 +41,7 @@ _SAMPLE = 1 << 15
 _CHUNK_COLS = 1 << 14
 
 
-def _matrix(U) -> np.ndarray:
+def _matrix(U: ArrayLike) -> FloatArray:
     U = np.asarray(U, dtype=np.float64)
     if U.ndim == 1:
         U = U.reshape(-1, 1)
@@ -46,7 +50,7 @@ def _matrix(U) -> np.ndarray:
     return U
 
 
-def _candidate_rows(k: int, candidates) -> np.ndarray:
+def _candidate_rows(k: int, candidates: ArrayLike | None) -> IntArray:
     if candidates is None:
         return np.arange(k, dtype=np.int64)
     c = np.asarray(candidates)
@@ -57,7 +61,7 @@ def _candidate_rows(k: int, candidates) -> np.ndarray:
     return np.unique(c.astype(np.int64))
 
 
-def _snapped_columns(U: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _snapped_columns(U: FloatArray, rows: IntArray) -> FloatArray:
     """Rounded utilities of ``rows``, shape (n_actors, len(rows)), one contiguous row per actor."""
     X = np.empty((U.shape[1], rows.size))
     whole = rows.size == U.shape[0]  # rows are sorted and unique, so this means all rows
@@ -66,17 +70,17 @@ def _snapped_columns(U: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return X
 
 
-def _weighted_sum(w: np.ndarray, Y: np.ndarray) -> np.ndarray:
+def _weighted_sum(w: FloatArray, Y: FloatArray) -> FloatArray:
     """``w @ Y`` row by row (keeps multi-threaded BLAS out of the hot loop)."""
-    s = w[0] * Y[0]
+    s: FloatArray = w[0] * Y[0]
     for a in range(1, Y.shape[0]):
         s += w[a] * Y[a]
     return s
 
 
-def _strictly_below(Y: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _strictly_below(Y: FloatArray, v: FloatArray) -> BoolArray:
     """Columns of Y strictly dominated by the column v (``<=`` everywhere, not equal)."""
-    out = Y[0] <= v[0]
+    out: BoolArray = Y[0] <= v[0]
     for a in range(1, Y.shape[0]):
         out &= Y[a] <= v[a]
     same = out & (Y[0] == v[0])
@@ -86,7 +90,7 @@ def _strictly_below(Y: np.ndarray, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _static_pivots(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _static_pivots(X: FloatArray, rng: np.random.Generator) -> IntArray:
     """Pivot columns for a large X: the best-sum column plus frontier points of a sample.
 
     Pivots only need to be real columns (a column they dominate is dominated), so
@@ -104,7 +108,7 @@ def _static_pivots(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.array(sorted(picks), dtype=np.int64)
 
 
-def _static_filter(X: np.ndarray, pivots: np.ndarray) -> np.ndarray:
+def _static_filter(X: FloatArray, pivots: IntArray) -> BoolArray:
     """Mask of the columns of X not strictly dominated by any pivot column.
 
     Works on cache-sized blocks of columns, compacting each block as pivots remove
@@ -123,7 +127,7 @@ def _static_filter(X: np.ndarray, pivots: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _pivot_filter(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pivot_filter(X: FloatArray) -> tuple[IntArray, FloatArray]:
     """Drop columns strictly dominated by pivots; cheap and removes most columns.
 
     Pivots are real columns, so every dropped column is truly dominated.  Large inputs
@@ -157,7 +161,9 @@ def _pivot_filter(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pos, Y
 
 
-def _all_rows(A: np.ndarray, bound: np.ndarray, op) -> np.ndarray:
+def _all_rows(
+    A: FloatArray, bound: FloatArray, op: Callable[[FloatArray, np.float64], BoolArray]
+) -> BoolArray:
     """Columns of A where ``op(A[r], bound[r])`` holds on every row."""
     out = op(A[0], bound[0])
     for r in range(1, A.shape[0]):
@@ -165,7 +171,7 @@ def _all_rows(A: np.ndarray, bound: np.ndarray, op) -> np.ndarray:
     return out
 
 
-def _weakly_dominated(QK: np.ndarray, PK: np.ndarray) -> np.ndarray:
+def _weakly_dominated(QK: FloatArray, PK: FloatArray) -> BoolArray:
     """For each column of PK: is some column of QK >= it on every row."""
     n_q, n_p = QK.shape[1], PK.shape[1]
     out = np.zeros(n_p, dtype=bool)
@@ -179,7 +185,7 @@ def _weakly_dominated(QK: np.ndarray, PK: np.ndarray) -> np.ndarray:
     return out
 
 
-def _filter(P: np.ndarray, PK: np.ndarray, QK: np.ndarray) -> np.ndarray:
+def _filter(P: IntArray, PK: FloatArray, QK: FloatArray) -> IntArray:
     """Columns of P not weakly dominated, on the rows of PK/QK, by any column of QK.
 
     Multidimensional divide and conquer: split both sets at a threshold ``t`` on one
@@ -225,7 +231,7 @@ def _filter(P: np.ndarray, PK: np.ndarray, QK: np.ndarray) -> np.ndarray:
     return np.concatenate([safe, r_hi, r_lo])
 
 
-def _leaf_front(X: np.ndarray) -> np.ndarray:
+def _leaf_front(X: FloatArray) -> IntArray:
     """Local indices of the Pareto-optimal columns of a small X (brute force)."""
     ge = X[0][:, None] >= X[0][None, :]
     for a in range(1, X.shape[0]):
@@ -233,13 +239,13 @@ def _leaf_front(X: np.ndarray) -> np.ndarray:
     return np.flatnonzero(~(ge & ~ge.T).any(axis=0))
 
 
-def _split_value(v: np.ndarray, top: float) -> float:
+def _split_value(v: FloatArray, top: float) -> float:
     """A threshold with values on both sides: the median, or the largest value below top."""
     t = float(np.partition(v, v.size // 2)[v.size // 2])
     return float(v[v < top].max()) if t >= top else t
 
 
-def _front(X: np.ndarray) -> np.ndarray:
+def _front(X: FloatArray) -> IntArray:
     """Local indices of the Pareto-optimal columns of X, by divide and conquer.
 
     Split at a threshold on the row of widest spread: the high half's frontier is final
@@ -264,7 +270,7 @@ def _front(X: np.ndarray) -> np.ndarray:
     return np.concatenate([SH, SL])
 
 
-def _pareto_columns(X: np.ndarray) -> np.ndarray:
+def _pareto_columns(X: FloatArray) -> IntArray:
     """Positions of the Pareto-optimal columns of X (n_actors, n)."""
     d, n = X.shape
     if n == 0:
@@ -275,13 +281,15 @@ def _pareto_columns(X: np.ndarray) -> np.ndarray:
     return np.sort(pos[_front(Y)])
 
 
-def _start_mask(U, candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _start_mask(
+    U: ArrayLike, candidates: ArrayLike | None
+) -> tuple[FloatArray, IntArray, BoolArray]:
     """``U`` as a matrix, the sorted candidate rows and an all-False mask of shape (k,)."""
     U = _matrix(U)
     return U, _candidate_rows(U.shape[0], candidates), np.zeros(U.shape[0], dtype=bool)
 
 
-def pareto_mask(U, candidates=None) -> np.ndarray:
+def pareto_mask(U: ArrayLike, candidates: ArrayLike | None = None) -> BoolArray:
     """Pareto-optimal rows among the candidates.
 
     Exact (see the module docstring for the rounding rule) and fast on large inputs: rows
@@ -304,7 +312,9 @@ def pareto_mask(U, candidates=None) -> np.ndarray:
     return out
 
 
-def pareto_mask_subset(U, candidates, superset_pareto) -> np.ndarray:
+def pareto_mask_subset(
+    U: ArrayLike, candidates: ArrayLike, superset_pareto: ArrayLike
+) -> BoolArray:
     """Pareto-optimal rows among ``candidates``, reusing the frontier of a superset.
 
     Equivalent to ``pareto_mask(U, candidates)`` whenever ``superset_pareto`` is
@@ -338,7 +348,7 @@ def pareto_mask_subset(U, candidates, superset_pareto) -> np.ndarray:
     return out
 
 
-def is_pareto_optimal(U, index: int, candidates=None) -> bool:
+def is_pareto_optimal(U: ArrayLike, index: int, candidates: ArrayLike | None = None) -> bool:
     """Whether row ``index`` is Pareto-optimal among the candidates (simple oracle).
 
     Args:

@@ -21,12 +21,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .arrays import FloatArray, IntArray
 from .pareto import _candidate_rows, _matrix, _pareto_columns, _snapped_columns, _weighted_sum
 from .utility import TOL, snap
 
 
-def _choose(U: np.ndarray, rows: np.ndarray, score: np.ndarray) -> int | None:
+def _choose(U: FloatArray, rows: IntArray, score: FloatArray) -> int | None:
     """Apply the tie rule: best score within TOL, then lowest undominated row."""
     if rows.size == 0:
         return None
@@ -41,7 +43,11 @@ def _choose(U: np.ndarray, rows: np.ndarray, score: np.ndarray) -> int | None:
     return int(tied[_pareto_columns(X)].min())
 
 
-def _best(U, candidates, score: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> int | None:
+def _best(
+    U: ArrayLike,
+    candidates: ArrayLike | None,
+    score: Callable[[FloatArray, IntArray], FloatArray],
+) -> int | None:
     """The tie rule's choice by ``score(U, rows)`` over the candidate rows; None if none."""
     U = _matrix(U)
     rows = _candidate_rows(U.shape[0], candidates)
@@ -50,23 +56,29 @@ def _best(U, candidates, score: Callable[[np.ndarray, np.ndarray], np.ndarray]) 
     return _choose(U, rows, score(U, rows))
 
 
-def _min_normalised_gain(g: np.ndarray) -> np.ndarray:
+def _min_normalised_gain(g: FloatArray) -> FloatArray:
     """Each row's smallest gain relative to the best gain of its actor (flat actors: 1)."""
     span = g.max(axis=0)
     flat = span <= TOL / 2
-    norm = g / np.where(flat, 1.0, span)
+    norm: FloatArray = g / np.where(flat, 1.0, span)
     norm[:, flat] = 1.0
-    return norm.min(axis=1)
+    worst: FloatArray = norm.min(axis=1)
+    return worst
 
 
-def _gains(U: np.ndarray, d, rows: np.ndarray) -> np.ndarray:
+def _gains(U: FloatArray, d: ArrayLike, rows: IntArray) -> FloatArray:
     d = np.asarray(d, dtype=np.float64).ravel()
     if d.size != U.shape[1]:
         raise ValueError(f"disagreement point needs {U.shape[1]} values, got {d.size}")
     return snap(U[rows]) - snap(d)
 
 
-def nash_point(U, d, candidates=None, weights=None) -> int | None:
+def nash_point(
+    U: ArrayLike,
+    d: ArrayLike,
+    candidates: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
+) -> int | None:
     """Nash bargaining solution: maximise ``prod_a (U_a - d_a) ** w_a``.
 
     Only candidates whose (rounded) gains are all >= 0 qualify, so a package sitting
@@ -104,7 +116,9 @@ def nash_point(U, d, candidates=None, weights=None) -> int | None:
     return _choose(U, rows, score)
 
 
-def kalai_smorodinsky(U, d, candidates=None) -> int | None:
+def kalai_smorodinsky(
+    U: ArrayLike, d: ArrayLike, candidates: ArrayLike | None = None
+) -> int | None:
     """Kalai-Smorodinsky solution: maximise the minimum normalised gain.
 
     The normalised gain of actor a is ``(U_a - d_a) / (ideal_a - d_a)`` with ``ideal_a``
@@ -122,7 +136,7 @@ def kalai_smorodinsky(U, d, candidates=None) -> int | None:
     return _best(U, candidates, lambda M, rows: _min_normalised_gain(_gains(M, d, rows)))
 
 
-def egalitarian(U, d, candidates=None) -> int | None:
+def egalitarian(U: ArrayLike, d: ArrayLike, candidates: ArrayLike | None = None) -> int | None:
     """Egalitarian solution: maximise the minimum gain ``min_a (U_a - d_a)``.
 
     Args:
@@ -136,7 +150,7 @@ def egalitarian(U, d, candidates=None) -> int | None:
     return _best(U, candidates, lambda M, rows: _gains(M, d, rows).min(axis=1))
 
 
-def utilitarian(U, candidates=None) -> int | None:
+def utilitarian(U: ArrayLike, candidates: ArrayLike | None = None) -> int | None:
     """Utilitarian solution: maximise the sum of utilities.
 
     Args:

@@ -76,7 +76,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .arrays import BoolArray, FloatArray, IntArray
 from .offer_search import _TIES, TIES_FIRST, TIES_UNIFORM, _OfferBook
 
 __all__ = [
@@ -123,11 +125,11 @@ class SPEResult:
     package: int | None
     round: int | None
     proposer: int | None
-    utilities: np.ndarray
-    values: np.ndarray
+    utilities: FloatArray
+    values: FloatArray
     proposals: dict[int, int | None] | None = None
-    plan: np.ndarray | None = None
-    continuation: np.ndarray | None = None
+    plan: IntArray | None = None
+    continuation: FloatArray | None = None
     agreement_probability: float = 0.0
     converged: bool | None = None
     iterations: int | None = None
@@ -144,10 +146,10 @@ class SPEResult:
 
 
 def solve_alternating(
-    U: np.ndarray,
-    acceptable: np.ndarray,
-    disagreement: np.ndarray | float,
-    discount: np.ndarray | float,
+    U: ArrayLike,
+    acceptable: ArrayLike,
+    disagreement: ArrayLike,
+    discount: ArrayLike,
     deadline: int,
     proposer_order: Sequence[int],
     veto: Iterable[int] | None = None,
@@ -192,7 +194,7 @@ def solve_alternating(
     proposers = sorted({order[t % len(order)] for t in range(min(T, len(order)))})
     book = _OfferBook(U, acc, proposers, veto_set, quota, tol)
 
-    def play(t: int, wait: np.ndarray) -> tuple[int, np.ndarray]:
+    def play(t: int, wait: FloatArray) -> tuple[int, FloatArray]:
         row, payoff = book.best(order[t % len(order)], wait, TIES_FIRST)
         return row, (payoff if payoff is not None else wait)
 
@@ -212,11 +214,11 @@ def solve_alternating(
 
 
 def _backward_induction(
-    terminal: np.ndarray,
-    delta: np.ndarray,
+    terminal: FloatArray,
+    delta: FloatArray,
     plan_shape: tuple[int, ...],
-    play: Callable[[int, np.ndarray], tuple[int | np.ndarray, np.ndarray]],
-) -> tuple[np.ndarray, np.ndarray]:
+    play: Callable[[int, FloatArray], tuple[int | IntArray, FloatArray]],
+) -> tuple[IntArray, FloatArray]:
     """Continuation values ``C`` from the terminal row back to round 0, and the plan.
 
     Args:
@@ -240,10 +242,10 @@ def _backward_induction(
 
 
 def _finite_result(
-    U: np.ndarray,
-    d: np.ndarray,
-    plan: np.ndarray,
-    C: np.ndarray,
+    U: FloatArray,
+    d: FloatArray,
+    plan: IntArray,
+    C: FloatArray,
     deal: tuple[int, int, int] | None,
     agreement_probability: float = 0.0,
     proposals: dict[int, int | None] | None = None,
@@ -288,11 +290,11 @@ def _finite_result(
 
 
 def _validate_space(
-    U: np.ndarray,
-    acceptable: np.ndarray,
-    disagreement: np.ndarray | float,
-    discount: np.ndarray | float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    U: ArrayLike,
+    acceptable: ArrayLike,
+    disagreement: ArrayLike,
+    discount: ArrayLike,
+) -> tuple[FloatArray, BoolArray, FloatArray, FloatArray]:
     """Check shapes and ranges; broadcast scalar disagreement and discount to (n,)."""
     U = np.ascontiguousarray(U, dtype=np.float64)
     if U.ndim != 2 or U.shape[1] < 1:
@@ -345,7 +347,7 @@ def _validate_rule(
     return veto_set, (None if quota is None else int(quota))
 
 
-def _validate_probabilities(probabilities: np.ndarray | Sequence[float], n: int) -> np.ndarray:
+def _validate_probabilities(probabilities: ArrayLike, n: int) -> FloatArray:
     """Recognition probabilities: shape (n,), non-negative, summing to 1."""
     prob = np.asarray(probabilities, dtype=np.float64)
     if prob.shape != (n,):
@@ -370,7 +372,7 @@ def _validate_ties(ties: str) -> str:
     return ties
 
 
-def _terminal(d: np.ndarray, delta: np.ndarray, T: int, discounted: bool) -> np.ndarray:
+def _terminal(d: FloatArray, delta: FloatArray, T: int, discounted: bool) -> FloatArray:
     """The disagreement row ``C[T]`` in round-T units."""
     if discounted:
         return d.copy()

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .arrays import FloatArray, IntArray
 from .offer_search import TIES_UNIFORM, _OfferBook
 from .solver import (
     SPEResult,
@@ -27,12 +29,12 @@ __all__ = ["solve_random_proposer", "solve_random_proposer_stationary"]
 
 
 def solve_random_proposer(
-    U: np.ndarray,
-    acceptable: np.ndarray,
-    disagreement: np.ndarray | float,
-    discount: np.ndarray | float,
+    U: ArrayLike,
+    acceptable: ArrayLike,
+    disagreement: ArrayLike,
+    discount: ArrayLike,
     deadline: int,
-    probabilities: np.ndarray | Sequence[float],
+    probabilities: ArrayLike,
     veto: Iterable[int] | None = None,
     quota: int | None = None,
     *,
@@ -81,7 +83,7 @@ def solve_random_proposer(
     proposers = [int(p) for p in np.flatnonzero(prob > 0)]
     book = _OfferBook(U, acc, proposers, veto_set, quota, tol)
 
-    def play(t: int, wait: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def play(t: int, wait: FloatArray) -> tuple[IntArray, FloatArray]:
         return _expected_round(book, proposers, prob, wait, ties)
 
     terminal = _terminal(d, delta, T, discount_disagreement)
@@ -103,11 +105,11 @@ def solve_random_proposer(
 
 
 def solve_random_proposer_stationary(
-    U: np.ndarray,
-    acceptable: np.ndarray,
-    disagreement: np.ndarray | float,
-    discount: np.ndarray | float,
-    probabilities: np.ndarray | Sequence[float],
+    U: ArrayLike,
+    acceptable: ArrayLike,
+    disagreement: ArrayLike,
+    discount: ArrayLike,
+    probabilities: ArrayLike,
     veto: Iterable[int] | None = None,
     quota: int | None = None,
     *,
@@ -116,7 +118,7 @@ def solve_random_proposer_stationary(
     tol: float = 1e-9,
     fixed_point_tol: float = 1e-12,
     max_iter: int = 10_000,
-    initial: np.ndarray | None = None,
+    initial: ArrayLike | None = None,
 ) -> SPEResult:
     """Solve the infinite-horizon Baron-Ferejohn game for a stationary equilibrium.
 
@@ -201,11 +203,14 @@ def solve_random_proposer_stationary(
 
     proposals = {p: (int(rows[p]) if rows[p] >= 0 else None) for p in proposers}
     dealing = rows >= 0
+    proposer: int | None
+    package: int | None
+    first_round: int | None
     if np.any(dealing):
         proposer = _most_likely_dealer(rows, prob)
         package = int(rows[proposer])
         utilities = U[package].copy()
-        first_round: int | None = 0
+        first_round = 0
     else:
         proposer = package = first_round = None
         utilities = d.copy()
@@ -228,10 +233,10 @@ def solve_random_proposer_stationary(
 def _expected_round(
     book: _OfferBook,
     proposers: Sequence[int],
-    prob: np.ndarray,
-    wait: np.ndarray,
+    prob: FloatArray,
+    wait: FloatArray,
     ties: str,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[IntArray, FloatArray]:
     """One random-recognition round: each proposer's package and the expected payoff."""
     rows = np.full(prob.size, -1, dtype=np.int64)
     value = np.zeros_like(wait)
@@ -242,7 +247,7 @@ def _expected_round(
     return rows, value
 
 
-def _most_likely_dealer(rows: np.ndarray, prob: np.ndarray) -> int:
+def _most_likely_dealer(rows: IntArray, prob: FloatArray) -> int:
     """The proposer with the highest probability among those striking a deal."""
     weight = np.where(rows >= 0, prob, -1.0)
     return int(np.argmax(weight))  # argmax returns the lowest index among ties
