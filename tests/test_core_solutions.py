@@ -50,15 +50,26 @@ def random_matrix(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return U, cand
 
 
+# Pareto filter tuning that forces the divide-and-conquer and static-pivot paths on small inputs.
+SMALL_TUNING = {
+    "_LEAF": 4,
+    "_BRUTE_PAIRS": 16,
+    "_STATIC_MIN": 40,
+    "_SAMPLE": 16,
+    "_STATIC_PIVOTS": 4,
+    "_CHUNK_COLS": 32,
+}
+
+
+def use_small_tuning(mp: pytest.MonkeyPatch) -> None:
+    for name, value in SMALL_TUNING.items():
+        mp.setattr(par, name, value)
+
+
 @pytest.fixture
 def small_leaves(monkeypatch):
     """Force the divide-and-conquer and static-pivot paths on small inputs."""
-    monkeypatch.setattr(par, "_LEAF", 4)
-    monkeypatch.setattr(par, "_BRUTE_PAIRS", 16)
-    monkeypatch.setattr(par, "_STATIC_MIN", 40)
-    monkeypatch.setattr(par, "_SAMPLE", 16)
-    monkeypatch.setattr(par, "_STATIC_PIVOTS", 4)
-    monkeypatch.setattr(par, "_CHUNK_COLS", 32)
+    use_small_tuning(monkeypatch)
 
 
 @settings(max_examples=budget(120), deadline=None)
@@ -75,12 +86,7 @@ def test_pareto_matches_brute_force(seed):
 @given(seeds)
 def test_pareto_divide_and_conquer_paths(seed):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(par, "_LEAF", 4)
-        mp.setattr(par, "_BRUTE_PAIRS", 16)
-        mp.setattr(par, "_STATIC_MIN", 40)
-        mp.setattr(par, "_SAMPLE", 16)
-        mp.setattr(par, "_STATIC_PIVOTS", 4)
-        mp.setattr(par, "_CHUNK_COLS", 32)
+        use_small_tuning(mp)
         U, cand = random_matrix(seed)
         rows = [tuple(r) for r in U.tolist()]
         got = pareto_mask(U, cand)
