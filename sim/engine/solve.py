@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.solver import SPEResult, solve_alternating, solve_random_proposer
+from sim.core import SPEResult, solve_alternating, solve_random_proposer
 from sim.engine.prepared import Prepared
 from sim.engine.protocols import PROTOCOLS, Game, Unsolvable
 from sim.engine.settings import ProtocolSpec
