@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.pareto import pareto_mask_subset
 from sim.core.analysis import Analysis, analyze
+from sim.core.pareto import pareto_mask_subset
 from sim.core.problem import Problem
 from sim.core.utility import snap
 from sim.engine.observation import rank, readonly
