@@ -4,6 +4,7 @@ Modules (one job each):
     schema: the experiment file, the resolved experiment, spaces and manifest (pydantic).
     paths: parameter paths into scenario dicts.
     design: axes, grid / Latin hypercube / Sobol points, run seeds.
+    point: the scenario at a design point (workers, point validation and the report).
     plan: experiment file -> checked plan (every design point validated).
     worker: what runs in a worker: point analysis and chunks of runs.
     executors: in-process calls, a local process pool, a Dask cluster.

@@ -27,7 +27,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sim.errors import UserError
-from sim.experiment.worker import Job, preload
+from sim.experiment.point import Job
+from sim.experiment.worker import preload
 
 SCHEDULER_ADDRESS = re.compile(
     r"(tcp|tls|ucx|ws|wss)://"  # scheme

@@ -35,8 +35,9 @@ import numpy as np
 from sim.experiment.design import run_seed
 from sim.experiment.executors import SweepError, make_executor
 from sim.experiment.plan import Plan, load_plan, validate_points
+from sim.experiment.point import Job
 from sim.experiment.progress import Progress
-from sim.experiment.worker import Job, PointInfo, prepare_points, run_chunk
+from sim.experiment.worker import PointInfo, prepare_points, run_chunk
 
 __all__ = ["SweepError", "SweepOptions", "SweepSummary", "chunk_size", "sweep"]
 

@@ -1,8 +1,6 @@
 """What runs inside a worker (in-process, pool process or Dask worker): points and runs.
 
 Core objects:
-    Job: the small, picklable part of a plan every task carries: the complete scenario
-        dicts, the axes' concrete paths, the rounds override, the results columns.
     prepare_points: per design point, the size of the static feasible set, its rows and the
         subgame-perfect package (where the protocol has one).
     run_chunk: simulate a chunk of runs; returns the outcome columns.
@@ -27,49 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from sim.experiment import paths
+from sim.experiment.point import Job
 
-SCENARIO_AXIS = "scenario"
 # Fields of a complete scenario dict that do not change the compiled problem.
 _RUN_ONLY = ("name", "description", "protocol", "dynamics", "default_strategy")
 _ACTOR_RUN_ONLY = ("strategy",)
 _MAX_PREPARED = 8
 _MAX_SCENARIOS = 256
-
-
-@dataclass(frozen=True)
-class Job:
-    """What every task needs besides its own points or runs.
-
-    Attributes:
-        key: the experiment hash (caches are dropped when it changes).
-        scenarios: scenario key -> complete scenario dict.
-        base: the key of the base scenario.
-        axes: per axis, (path, scenario key -> concrete path).
-        rounds: the rounds override, or None.
-        issues: the ``pkg.*`` issues, in column order.
-        actors: the ``u.*`` actors, in column order.
-    """
-
-    key: str
-    scenarios: dict[str, dict]
-    base: str
-    axes: tuple[tuple[str, dict[str, tuple]], ...]
-    rounds: int | None
-    issues: tuple[str, ...]
-    actors: tuple[str, ...]
-
-    def scenario_dict(self, values: list[Any]) -> dict:
-        """The complete scenario dict at a point with these axis values."""
-        key = self.base
-        for (path, _), v in zip(self.axes, values, strict=True):
-            if path == SCENARIO_AXIS:
-                key = v
-        data = self.scenarios[key]
-        for (path, concrete), v in zip(self.axes, values, strict=True):
-            if path != SCENARIO_AXIS:
-                data = paths.set_value(data, concrete[key], v)
-        return data
 
 
 def preload() -> None:
@@ -116,12 +78,10 @@ def _state(job: Job) -> _State:
 def _point(job: Job, st: _State, point_id: int, values: list[Any]):
     """The validated scenario of a point, its problem key and its `Prepared`."""
     from sim.engine.prepared import prepare
-    from sim.scenario.loader import validate_data
 
     hit = st.points.get(point_id)
     if hit is None:
-        data = job.scenario_dict(values)
-        scenario = validate_data(data, f"point {point_id}")
+        scenario, data = job.scenario(point_id, values)
         hit = (scenario, problem_key(data))
         st.points[point_id] = hit
         if len(st.points) > _MAX_SCENARIOS:

@@ -479,13 +479,12 @@ def scenario_at_point(results: Results, point_id: object):
 
     The base scenario (or the point's value of the ``scenario`` parameter, relative to the
     experiment file) is loaded and completed with its defaults, then every swept value is
-    set with the sweep runner's path functions (`sim.experiment.paths`).
+    set as the sweep's workers set it (`sim.experiment.point.scenario_for_point`).
 
     Raises:
         UserError: when the base scenario cannot be found or a value no longer applies.
     """
-    from sim.experiment import paths
-    from sim.scenario.loader import load_raw, validate_data
+    from sim.experiment.point import complete_scenario, scenario_for_point
 
     values = point_params(results, point_id)
     file = results.scenario_path
@@ -495,15 +494,9 @@ def scenario_at_point(results: Results, point_id: object):
         file = _existing(Path(variant), source.parent, results.path)
     if file is None:
         raise UserError(f"{results.path}: the experiment's base scenario file was not found")
-    data = validate_data(load_raw(file), str(file)).model_dump(by_alias=True)
-    data.pop("source_text", None)
-    for path, value in values.items():
-        try:
-            concrete = paths.resolve(data, paths.parse_path(path))
-        except paths.PathProblem as exc:
-            raise UserError(f"{file}: parameter '{path}' does not apply: {exc}") from None
-        data = paths.set_value(data, concrete, value)
-    return validate_data(data, f"point {point_id}")
+    key = str(file)
+    scenario, _ = scenario_for_point({key: complete_scenario(file)}, key, values, point_id)
+    return scenario
 
 
 def _existing(path: Path, *bases: Path) -> Path | None:
