@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.report.data import param_ranking
+from sim.report.tables import param_ranking
 
 MANY_VALUES = 12
 MIN_POINTS = 20
