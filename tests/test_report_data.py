@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from sim.errors import UserError
+from sim.experiment.reachable import PackageSpace
 from sim.report import data as D
 from sim.report import replay
 from sim.report import tables as T
@@ -93,7 +94,7 @@ def write_results(
         table = pa.Table.from_pandas(part, schema=schema, preserve_index=False)
         pq.write_table(table, out / "runs" / f"part-{k:012d}.parquet")
     space = scenario_space()
-    first = T.package_row(space, dict(zip(ISSUES, PACKAGES[0], strict=True)))
+    first = PackageSpace.of(space).encode(dict(zip(ISSUES, PACKAGES[0], strict=True)))
     pts = pd.DataFrame({
         "point_id": range(len(points)),
         "param.actors.russia.patience": [p for p, _ in points],
@@ -208,9 +209,9 @@ def test_package_rows_round_trip():
     assert replay.problem_space(problem) == space
     for pkg in PACKAGES:
         terms = dict(zip(ISSUES, pkg, strict=True))
-        row = T.package_row(space, terms)
+        row = PackageSpace.of(space).encode(terms)
         assert package_dict(problem, row) == terms
-    assert T.package_row(space, {"ceasefire": "never"}) is None
+    assert PackageSpace.of(space).encode({"ceasefire": "never"}) is None
 
 
 def test_feasible_share_from_points(results_dir):

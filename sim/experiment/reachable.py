@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,15 +49,32 @@ class ReachableError(UserError):
 
 
 @dataclass(frozen=True)
-class _Space:
+class PackageSpace:
+    """An outcome space as ``spaces.json`` records it, numbering packages as rows.
+
+    Rows are numbered as `sim.core.space` numbers packages (mixed radix, first issue most
+    significant): the rows of ``feasible_rows`` in ``points.parquet``.
+
+    Attributes:
+        issues: the issues, in order.
+        options: per issue, its option ids in order.
+    """
+
     issues: tuple[str, ...]
     options: tuple[tuple[str, ...], ...]
 
+    @classmethod
+    def of(cls, space: Mapping[str, Sequence[str]]) -> PackageSpace:
+        """The space of ``{issue: [option ids]}``."""
+        return cls(tuple(space), tuple(tuple(o) for o in space.values()))
+
     @property
     def radix(self) -> tuple[int, ...]:
+        """Options per issue."""
         return tuple(len(o) for o in self.options)
 
-    def encode(self, package: dict[str, str]) -> int | None:
+    def encode(self, package: Mapping[str, str]) -> int | None:
+        """The row of ``package`` ({issue: option}); None when an option is not in the space."""
         try:
             digits = [self.options[j].index(package[i]) for j, i in enumerate(self.issues)]
         except (KeyError, ValueError):
@@ -64,6 +82,7 @@ class _Space:
         return int(np.ravel_multi_index(digits, self.radix))
 
     def decode(self, rows: np.ndarray) -> list[dict[str, str]]:
+        """The packages of ``rows`` (int64), in order."""
         if rows.size == 0:
             return []
         digits = np.unravel_index(rows, self.radix)
@@ -123,10 +142,7 @@ def reachable(directory: str | Path) -> dict[str, Any]:
     by_point = _point_counts(runs)
     reached = _reached_groups(runs, pkg_cols)
 
-    space_of = {
-        key: _Space(tuple(s.issues), tuple(tuple(o) for o in s.issues.values()))
-        for key, s in spaces.scenarios.items()
-    }
+    space_of = {key: PackageSpace.of(s.issues) for key, s in spaces.scenarios.items()}
     point_ids = points.column("point_id").to_pylist()
     scenario_keys = (
         points.column(PARAM + "scenario").to_pylist()

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
+from sim.experiment.reachable import PackageSpace
 from sim.report import figures
 from sim.report.data import Results, existing_file, point_params
 from sim.report.document import Doc, num
 from sim.report.facts import Facts
 from sim.report.labels import PARAM, PKG
-from sim.report.tables import package_row
 
 
 def scenario_at_point(results: Results, point_id: object):
@@ -60,10 +60,9 @@ def problem_space(problem) -> dict[str, list[str]]:
 
 def package_rows(problem, packages: pd.DataFrame) -> list[int | None]:
     """The row in ``problem``'s outcome space of every package of `package_table`."""
-    space = problem_space(problem)
+    space = PackageSpace.of(problem_space(problem))
     issues = [c[len(PKG):] for c in packages.columns if c.startswith(PKG)]
-    return [package_row(space, {i: str(r[PKG + i]) for i in issues})
-            for _, r in packages.iterrows()]
+    return [space.encode({i: str(r[PKG + i]) for i in issues}) for _, r in packages.iterrows()]
 
 
 def replay_section(doc: Doc, facts: Facts, point: object, run: pd.Series, out: Path) -> None:

@@ -4,8 +4,9 @@ Core objects:
     point_outcomes: one row per design point (parameter values, run count, outcome rates).
     package_table / package_names: the agreed packages, most frequent first, and their
         names in the report (``P1``, ``P2``...).
-    feasible_share / package_row: how often each agreed package lay in its design point's
-        feasible set (``points.parquet``, rows as ``spaces.json`` numbers them).
+    feasible_share: how often each agreed package lay in its design point's feasible set
+        (``points.parquet``, rows as ``spaces.json`` numbers them:
+        `sim.experiment.reachable.PackageSpace`).
     param_ranking / levels_of: parameters ranked by the variance of the outcome's means
         across their levels, and the levels a parameter is grouped by.
     representative_point / representative_run: the point and run the report replays.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.experiment.reachable import PackageSpace
 from sim.report.data import Results, Target, agreed, flag, read_spaces
 from sim.report.labels import PARAM, PKG, UTIL
 
@@ -133,21 +135,6 @@ def representative_run(results: Results, point_id: object, target: Target) -> pd
     return (chosen if not chosen.empty else runs).iloc[0]
 
 
-def package_row(space: dict[str, list[str]], package: dict[str, str]) -> int | None:
-    """The row of ``package`` in an outcome space; None when an option is not in it.
-
-    Rows are numbered as `sim.core.space` numbers them (mixed radix, first issue most
-    significant), which is how ``spaces.json`` defines the rows of ``points.parquet``.
-    """
-    from sim.core.space import encode
-
-    try:
-        digits = [opts.index(package[i]) for i, opts in space.items()]
-    except (KeyError, ValueError):
-        return None
-    return int(encode(np.array(digits), [len(o) for o in space.values()])[0])
-
-
 def feasible_share(results: Results, packages: pd.DataFrame) -> pd.Series:
     """For each package of `package_table`, the share of its runs where it was feasible.
 
@@ -172,8 +159,8 @@ def feasible_share(results: Results, packages: pd.DataFrame) -> pd.Series:
     hits: dict[tuple, list[int]] = {}
     for (pid, key, *pkg), group in frame.groupby(["point_id", "_space", *cols], sort=False):
         space = spaces["scenarios"].get(key)
-        row = None if space is None else package_row(space, dict(zip(results.issues, pkg,
-                                                                      strict=True)))
+        row = None if space is None else PackageSpace.of(space).encode(
+            dict(zip(results.issues, pkg, strict=True)))
         rows = feasible.get(pid)
         if row is None or rows is None:
             continue
