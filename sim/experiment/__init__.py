@@ -17,6 +17,7 @@ Public names are imported lazily (the CLI starts without pyarrow or mesa).
 """
 
 from importlib import import_module
+from typing import Any
 
 __all__ = ["ExperimentError", "SweepOptions", "load_plan", "reachable_summary", "sweep"]
 
@@ -29,7 +30,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _WHERE:
         module, attr = _WHERE[name]
         return getattr(import_module(module), attr)

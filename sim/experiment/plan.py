@@ -149,11 +149,12 @@ def load_plan(path: str | Path) -> Plan:
     for i, p in enumerate(exp.parameters):
         if p.path != SCENARIO_AXIS:
             continue
-        if p.values is None or not all(isinstance(v, str) for v in p.values):
+        names = [v for v in p.values or [] if isinstance(v, str)]
+        if p.values is None or len(names) != len(p.values):
             raise ExperimentError(
                 f"{file}: parameters[{i}]: 'scenario' takes a list of scenario file names"
             )
-        for j, v in enumerate(p.values):
+        for j, v in enumerate(names):
             if v not in scenarios:
                 scenarios[v] = _complete_scenario(here / v, file, f"parameters[{i}].values[{j}]")
     axes = [Axis.from_parameter(p) for p in exp.parameters]

@@ -28,13 +28,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.errors import UserError
 from sim.experiment.schema import Manifest, Spaces
@@ -42,6 +42,7 @@ from sim.experiment.storage import MANIFEST, POINTS, RUNS, SPACES
 
 DECIMALS = 6
 PARAM, PKG, SPE = "param.", "pkg.", "spe."
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class ReachableError(UserError):
@@ -100,7 +101,7 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), DECIMALS)
 
 
-def _read_model(path: Path, model):
+def _read_model(path: Path, model: type[_M]) -> _M:
     try:
         return model.model_validate_json(path.read_bytes())
     except FileNotFoundError:
@@ -112,7 +113,7 @@ def _read_model(path: Path, model):
         raise ReachableError(f"{path}: cannot read ({first})") from None
 
 
-def _read_table(path: Path, columns: list[str] | None = None, **kw) -> pa.Table:
+def _read_table(path: Path, columns: list[str] | None = None, **kw: Any) -> pa.Table:
     try:
         return pq.read_table(path, columns=columns, **kw)
     except FileNotFoundError:
@@ -153,7 +154,7 @@ def reachable(directory: str | Path) -> dict[str, Any]:
     spe_values = {i: points.column(SPE + i).to_pylist() for i in issues}
     feasible = points.column("feasible_rows")
 
-    overall_reached: dict[tuple, dict] = {}
+    overall_reached: dict[tuple, list[Any]] = {}
     feasible_union: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
     reached_rows: dict[str, set[int]] = defaultdict(set)
     spe_count: dict[tuple, int] = defaultdict(int)
@@ -208,9 +209,9 @@ def reachable(directory: str | Path) -> dict[str, Any]:
     overall.sort(key=_reached_order)
     reached_keys = set(overall_reached)
     never_overall: list[dict[str, str]] = []
-    for key, by_digest in feasible_union.items():
+    for scenario_key, by_digest in feasible_union.items():
         union = np.unique(np.concatenate(list(by_digest.values())))
-        for pkg in space_of[key].decode(union):
+        for pkg in space_of[scenario_key].decode(union):
             if tuple(pkg.items()) not in reached_keys:
                 never_overall.append(pkg)
     never_overall = list({tuple(p.items()): p for p in never_overall}.values())
@@ -229,7 +230,8 @@ def reachable(directory: str | Path) -> dict[str, Any]:
     }
 
 
-def _entry(pkg, count, n_agree, pareto, nash_sum, nash_n) -> dict[str, Any]:
+def _entry(pkg: dict[str, str], count: int, n_agree: int, pareto: bool, nash_sum: float,
+           nash_n: int) -> dict[str, Any]:
     return {
         "package": pkg,
         "count": int(count),

@@ -21,11 +21,15 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.experiment.point import Job
+
+if TYPE_CHECKING:
+    from sim.engine.prepared import Prepared
+    from sim.scenario.schema import Scenario
 
 # Fields of a complete scenario dict that do not change the compiled problem.
 _RUN_ONLY = ("name", "description", "protocol", "dynamics", "default_strategy")
@@ -58,10 +62,10 @@ def problem_key(data: dict) -> str:
 class _State:
     """Per-thread caches for one job."""
 
-    def __init__(self, key: str):
+    def __init__(self, key: str) -> None:
         self.key = key
-        self.prepared: OrderedDict[str, Any] = OrderedDict()
-        self.points: OrderedDict[int, tuple[Any, str]] = OrderedDict()
+        self.prepared: OrderedDict[str, Prepared] = OrderedDict()
+        self.points: OrderedDict[int, tuple[Scenario, str]] = OrderedDict()
 
 
 _LOCAL = threading.local()
@@ -75,7 +79,9 @@ def _state(job: Job) -> _State:
     return st
 
 
-def _point(job: Job, st: _State, point_id: int, values: list[Any]):
+def _point(
+    job: Job, st: _State, point_id: int, values: list[Any]
+) -> tuple[Scenario, str, Prepared]:
     """The validated scenario of a point, its problem key and its `Prepared`."""
     from sim.engine.prepared import prepare
 
@@ -128,7 +134,7 @@ def prepare_points(job: Job, points: list[tuple[int, list[Any]]]) -> list[PointI
     return out
 
 
-def _spe(scenario, prepared, rounds: int | None) -> dict[str, str] | None:
+def _spe(scenario: Scenario, prepared: Prepared, rounds: int | None) -> dict[str, str] | None:
     """The subgame-perfect package.
 
     None where the protocol has no equilibrium (`sim.engine.solve.SolveError`) or the
