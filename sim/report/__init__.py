@@ -22,6 +22,7 @@ Public entry points: `build_report` (``negsim report DIR``) and `summarize`
 """
 
 from importlib import import_module
+from typing import Any
 
 __all__ = ["build_report", "load_results", "summarize"]
 
@@ -32,7 +33,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _WHERE:
         return getattr(import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'sim.report' has no attribute {name!r}")

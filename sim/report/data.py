@@ -86,13 +86,14 @@ class Target:
 
     def describe(self, labels: Labels) -> str:
         """A readable name ("agreement", "Crimea: Left unresolved")."""
-        if self.kind == "package":
-            return f"{labels.issue(self.issue)}: {labels.option(self.issue, self.option)}"
+        issue, option = self.issue, self.option
+        if self.kind == "package" and issue is not None and option is not None:
+            return f"{labels.issue(issue)}: {labels.option(issue, option)}"
         return "stillborn deal" if self.kind == "stillborn" else "agreement"
 
     def values(self, runs: pd.DataFrame) -> pd.Series:
         """The outcome of every run, as booleans."""
-        if self.kind == "package":
+        if self.kind == "package" and self.issue is not None:
             col = runs[PKG + self.issue]
             return (agreed(runs) & (col == self.option)).fillna(False).astype(bool)
         return flag(runs, self.kind)
@@ -267,7 +268,7 @@ def read_spaces(results: Results) -> dict | None:
     }}
 
 
-def point_params(results: Results, point_id: object) -> dict[str, object]:
+def point_params(results: Results, point_id: int) -> dict[str, object]:
     """The swept parameter values of one design point, keyed by path (no ``param.``).
 
     The values come from the expanded points of ``experiment.yaml`` (typed as they were

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class Doc:
         if lines:
             self.blocks.append(("ul", list(lines)))
 
-    def table(self, header: list[str], rows: list[list[object]]) -> None:
+    def table(self, header: Sequence[object], rows: Sequence[Sequence[object]]) -> None:
         """Add a table; cells are formatted with ``str``."""
         self.blocks.append(("table", [str(h) for h in header], [[str(c) for c in r] for r in rows]))
 

@@ -33,7 +33,7 @@ from sim.report.tables import representative_point, representative_run
 FIGURES = "figures"
 
 
-def _notes(doc: Doc, facts: Facts, point: object, run: pd.Series | None) -> None:
+def _notes(doc: Doc, facts: Facts, point: int, run: pd.Series | None) -> None:
     doc.heading("How these numbers were computed")
     lines = [
         f"Rates, package counts, utilities and discovery rules: the {len(facts.results.runs)} "
@@ -150,12 +150,12 @@ def summarize(directory: str | Path, target: str = "agreement", top: int = 3) ->
             "index": facts.sensitivity.index,
             "reason": facts.sensitivity.reason,
             "ranking": [
-                {"param": p[len(PARAM):], "label": labels.param(p), "value": float(v)}
+                {"param": str(p)[len(PARAM):], "label": labels.param(str(p)), "value": float(v)}
                 for p, v in ranking.items()
             ],
         },
     }
 
 
-def _float(v: object) -> float | None:
+def _float(v: float | None) -> float | None:
     return None if v is None or pd.isna(v) else float(v)

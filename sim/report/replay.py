@@ -15,6 +15,7 @@ Core objects:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,8 +28,12 @@ from sim.report.document import Doc, num
 from sim.report.facts import Facts
 from sim.report.labels import PARAM, PKG
 
+if TYPE_CHECKING:
+    from sim.core.problem import Problem
+    from sim.scenario.schema import Scenario
 
-def scenario_at_point(results: Results, point_id: object):
+
+def scenario_at_point(results: Results, point_id: int) -> Scenario:
     """The validated scenario of one design point, rebuilt from the experiment.
 
     The base scenario (or the point's value of the ``scenario`` parameter, relative to the
@@ -53,19 +58,19 @@ def scenario_at_point(results: Results, point_id: object):
     return scenario
 
 
-def problem_space(problem) -> dict[str, list[str]]:
+def problem_space(problem: Problem) -> dict[str, list[str]]:
     """The outcome space of a compiled problem, in the form of `read_spaces`."""
     return {i: list(o) for i, o in zip(problem.issues, problem.options, strict=True)}
 
 
-def package_rows(problem, packages: pd.DataFrame) -> list[int | None]:
+def package_rows(problem: Problem, packages: pd.DataFrame) -> list[int | None]:
     """The row in ``problem``'s outcome space of every package of `package_table`."""
     space = PackageSpace.of(problem_space(problem))
     issues = [c[len(PKG):] for c in packages.columns if c.startswith(PKG)]
     return [space.encode({i: str(r[PKG + i]) for i in issues}) for _, r in packages.iterrows()]
 
 
-def replay_section(doc: Doc, facts: Facts, point: object, run: pd.Series, out: Path) -> None:
+def replay_section(doc: Doc, facts: Facts, point: int, run: pd.Series, out: Path) -> None:
     """Utility space at the representative point; dance and dynamics of its run."""
     results = facts.results
     doc.heading(f"Utility space at the representative design point ({point})")
@@ -83,7 +88,7 @@ def replay_section(doc: Doc, facts: Facts, point: object, run: pd.Series, out: P
     _dance(doc, facts, scenario, run, out)
 
 
-def _utility_space(doc: Doc, facts: Facts, scenario, out: Path) -> None:
+def _utility_space(doc: Doc, facts: Facts, scenario: Scenario, out: Path) -> None:
     from sim.core.analysis import SOLUTION_NAMES, analyze, package_dict
     from sim.scenario import compile_problem
 
@@ -121,7 +126,7 @@ def _utility_space(doc: Doc, facts: Facts, scenario, out: Path) -> None:
     doc.table(["issue", *[k.replace("_", "-") for k in defined]], rows)
 
 
-def _dance(doc: Doc, facts: Facts, scenario, run: pd.Series, out: Path) -> None:
+def _dance(doc: Doc, facts: Facts, scenario: Scenario, run: pd.Series, out: Path) -> None:
     from sim.engine.api import simulate
     from sim.engine.plot import dance
 
@@ -148,6 +153,8 @@ def _dance(doc: Doc, facts: Facts, scenario, run: pd.Series, out: Path) -> None:
     doc.image(path, "Proposals round by round: each actor's utility of what was put on the "
                     "table, with its reservation value")
     trace = result.trace
+    if trace is None:  # collect=True records it
+        raise RuntimeError(f"the re-simulation of run {int(run['run_id'])} kept no round table")
     state_cols = [c for c in trace.columns if c.startswith("state_")]
     res_cols = [c for c in trace.columns if c.startswith("reservation_")]
     if not state_cols and not res_cols:
@@ -166,7 +173,7 @@ def _dance(doc: Doc, facts: Facts, scenario, run: pd.Series, out: Path) -> None:
     ])
 
 
-def _ending(agreement: bool, reason: str, round_: object) -> str:
+def _ending(agreement: bool, reason: str, round_: float | None) -> str:
     when = "" if round_ is None or pd.isna(round_) else f" in round {int(round_)}"
     what = "agreement" if agreement else (reason or "no agreement").replace("_", " ")
     return what + when

@@ -10,6 +10,7 @@ Sections (each adds its blocks to a `Doc`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -164,27 +165,29 @@ def rates_section(doc: Doc, facts: Facts, x: str | None, y: str | None, out: Pat
         path = figures.rate_lines(drawn, results.labels.param(x), out / "rates.png",
                                   categorical=categorical)
         doc.image(path, f"Outcome rates by {results.labels.param(x)}")
+        shares = rates.to_numpy(dtype=float)
         doc.table([results.labels.param(x), "runs", *[f"{k} rate" for k in rates.columns]],
-                  [[show(x, i), int(counts[i]), *[pct(rates.at[i, k]) for k in rates.columns]]
-                   for i in rates.index])
+                  [[show(x, i), int(counts[i]), *[pct(v) for v in shares[r]]]
+                   for r, i in enumerate(rates.index)])
         return
     ly = levels_of(runs[y])
-    panels, counts = {}, None
+    panels: dict[str, pd.DataFrame] = {}
+    cells = pd.DataFrame()  # runs per cell: the same for every outcome
     for name, values in outcomes.items():
         grouped = values.astype(float).groupby([ly, lx], observed=True)
         panels[name] = _shown(grouped.mean().unstack(), show, x, y)
-        counts = _shown(grouped.size().unstack().fillna(0).astype(int), show, x, y)
-    path = figures.rate_heatmaps(panels, counts, results.labels.param(x),
+        cells = _shown(grouped.size().unstack().fillna(0).astype(int), show, x, y)
+    path = figures.rate_heatmaps(panels, cells, results.labels.param(x),
                                  results.labels.param(y), out / "rates_heatmap.png")
     doc.para(f"Axes: {results.labels.param(x)} × {results.labels.param(y)} ({how}).")
     doc.image(path, f"Outcome rates by {results.labels.param(x)} and {results.labels.param(y)}")
     for name, table in panels.items():
         doc.para(f"{name.capitalize()} rate (runs per cell in brackets); rows: "
                  f"{results.labels.param(y)}, columns: {results.labels.param(x)}.")
+        shares, n = table.to_numpy(dtype=float), cells.to_numpy()
         doc.table([results.labels.param(y), *table.columns],
-                  [[i, *[f"{pct(table.at[i, c])} ({counts.at[i, c]})"
-                                 if not np.isnan(table.at[i, c]) else "-"
-                                 for c in table.columns]] for i in table.index])
+                  [[i, *[f"{pct(v)} ({n[r, c]})" if not np.isnan(v) else "-"
+                         for c, v in enumerate(shares[r])]] for r, i in enumerate(table.index)])
 
 
 def _ranking_name(facts: Facts) -> str:
@@ -193,7 +196,8 @@ def _ranking_name(facts: Facts) -> str:
     return "the variance of the outcome's means across levels"
 
 
-def _shown(table: pd.DataFrame, show, x: str, y: str) -> pd.DataFrame:
+def _shown(table: pd.DataFrame, show: Callable[[str, object], str], x: str, y: str
+           ) -> pd.DataFrame:
     """A rate table with its levels as displayed (index: ``y``'s, columns: ``x``'s)."""
     table = table.copy()
     table.index = [show(y, v) for v in table.index]
@@ -295,10 +299,12 @@ def sensitivity_section(doc: Doc, facts: Facts) -> None:
     cols = [c for c in facts.outputs if c in s.table.columns and s.table[c].notna().any()]
     label = facts.results.labels.param
     if cols:
+        index = s.table[cols].to_numpy(dtype=float)
         doc.table(["parameter", *[facts.outputs[c] for c in cols]],
-                  [[label(p), *[num(s.table.at[p, c]) for c in cols]] for p in s.table.index])
+                  [[label(p), *[num(v) for v in index[r]]] for r, p in enumerate(s.table.index)])
     for name, extra in s.extra.items():
         doc.para(f"{name}:")
+        values = extra[cols].to_numpy(dtype=float)
         doc.table(["parameter", *[facts.outputs[c] for c in cols]],
-                  [[label(p), *[num(extra.at[p, c]) for c in cols]] for p in extra.index])
+                  [[label(p), *[num(v) for v in values[r]]] for r, p in enumerate(extra.index)])
     doc.items([f"{facts.outputs.get(out, out)}: {remark}" for out, remark in s.notes])

@@ -126,7 +126,7 @@ def representative_point(points: pd.DataFrame) -> int:
     return points["point_id"].iloc[order[0]].item()
 
 
-def representative_run(results: Results, point_id: object, target: Target) -> pd.Series:
+def representative_run(results: Results, point_id: int, target: Target) -> pd.Series:
     """A run at ``point_id``: the first (by run id) with the point's majority outcome."""
     runs = results.runs[results.runs["point_id"] == point_id]
     outcome = target.values(runs)
@@ -159,17 +159,18 @@ def feasible_share(results: Results, packages: pd.DataFrame) -> pd.Series:
     hits: dict[tuple, list[int]] = {}
     for (pid, key, *pkg), group in frame.groupby(["point_id", "_space", *cols], sort=False):
         space = spaces["scenarios"].get(key)
-        row = None if space is None else PackageSpace.of(space).encode(
-            dict(zip(results.issues, pkg, strict=True)))
+        terms = {i: str(o) for i, o in zip(results.issues, pkg, strict=True)}
+        row = None if space is None else PackageSpace.of(space).encode(terms)
         rows = feasible.get(pid)
         if row is None or rows is None:
             continue
-        inside = bool(rows.size) and rows[min(np.searchsorted(rows, row), rows.size - 1)] == row
+        at = min(int(np.searchsorted(rows, row)), rows.size - 1)
+        inside = bool(rows.size) and rows[at] == row
         acc = hits.setdefault(tuple(pkg), [0, 0])
         acc[0] += len(group) * int(inside)
         acc[1] += len(group)
     out = []
     for _, r in packages.iterrows():
-        acc = hits.get(tuple(str(r[c]) for c in cols))
-        out.append(acc[0] / acc[1] if acc and acc[1] else np.nan)
+        counted = hits.get(tuple(str(r[c]) for c in cols))
+        out.append(counted[0] / counted[1] if counted and counted[1] else np.nan)
     return pd.Series(out, index=packages.index, dtype=float)
