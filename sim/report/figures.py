@@ -1,6 +1,6 @@
 """The report's figures, drawn with matplotlib's object API on the Agg canvas.
 
-Each function takes tables already computed (by `sim.report.data` or the analysis),
+Each function takes tables already computed (by `sim.report.tables` or the analysis),
 draws one figure and saves it as a PNG; none touches pyplot's global state.
 
 Core objects:
