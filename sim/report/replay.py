@@ -1,7 +1,8 @@
 """Sections rebuilt from the model: the representative point re-analysed, its run re-simulated.
 
-The report's only door to the layers below the experiment (scenario compilation, the
-bargaining analysis, the engine's simulation and its dance plot).
+The report's one door to the engine and the analysis (scenario compilation, the bargaining
+analysis, the simulation and its dance plot); the only other call below `sim.experiment`
+is `sim.report.labels` reading the base scenario file for its labels.
 
 Core objects:
     scenario_at_point: the validated scenario of a design point, rebuilt from the base
