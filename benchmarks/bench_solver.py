@@ -1,4 +1,4 @@
-"""Benchmark of the subgame-perfect equilibrium solvers (`sim.core.solver`).
+"""Benchmark of the subgame-perfect equilibrium solvers (`sim.core.solver`, `solver_random`).
 
 100 rounds of backward induction on a 52,488-package, 4-actor outcome space (the size of
 the "large" space in ``benchmarks/spaces.py``) with i.i.d. uniform utilities, uniform
@@ -25,7 +25,7 @@ import numpy as np
 if __package__ in (None, ""):  # executed as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.core.solver import solve_alternating, solve_random_proposer  # noqa: E402
+from sim.core import solve_alternating, solve_random_proposer  # noqa: E402
 
 N_PACKAGES = 52_488
 N_ACTORS = 4

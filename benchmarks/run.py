@@ -175,8 +175,8 @@ def negsim_answer(spec: dict) -> dict:
 def _pareto_nash(problem) -> None:
     """The same work as the peer's call: every package's utilities, the frontier of the
     packages above every reservation value, and the Nash point over it."""
+    from sim.core import nash_point, pareto_mask
     from sim.core.constraints import feasible_mask
-    from sim.core.solutions import nash_point, pareto_mask
     from sim.core.space import enumerate_packages
     from sim.core.utility import utility_matrix
 

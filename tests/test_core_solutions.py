@@ -26,8 +26,8 @@ from sim.core import (
     pareto_mask,
     utilitarian,
 )
-from sim.core import solutions as sol
-from sim.core.solutions import pareto_mask_subset
+from sim.core import pareto as par
+from sim.core.pareto import pareto_mask_subset
 
 seeds = st.integers(0, 2**32 - 1)
 
@@ -50,15 +50,26 @@ def random_matrix(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return U, cand
 
 
+# Pareto filter tuning that forces the divide-and-conquer and static-pivot paths on small inputs.
+SMALL_TUNING = {
+    "_LEAF": 4,
+    "_BRUTE_PAIRS": 16,
+    "_STATIC_MIN": 40,
+    "_SAMPLE": 16,
+    "_STATIC_PIVOTS": 4,
+    "_CHUNK_COLS": 32,
+}
+
+
+def use_small_tuning(mp: pytest.MonkeyPatch) -> None:
+    for name, value in SMALL_TUNING.items():
+        mp.setattr(par, name, value)
+
+
 @pytest.fixture
 def small_leaves(monkeypatch):
     """Force the divide-and-conquer and static-pivot paths on small inputs."""
-    monkeypatch.setattr(sol, "_LEAF", 4)
-    monkeypatch.setattr(sol, "_BRUTE_PAIRS", 16)
-    monkeypatch.setattr(sol, "_STATIC_MIN", 40)
-    monkeypatch.setattr(sol, "_SAMPLE", 16)
-    monkeypatch.setattr(sol, "_STATIC_PIVOTS", 4)
-    monkeypatch.setattr(sol, "_CHUNK_COLS", 32)
+    use_small_tuning(monkeypatch)
 
 
 @settings(max_examples=budget(120), deadline=None)
@@ -75,12 +86,7 @@ def test_pareto_matches_brute_force(seed):
 @given(seeds)
 def test_pareto_divide_and_conquer_paths(seed):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sol, "_LEAF", 4)
-        mp.setattr(sol, "_BRUTE_PAIRS", 16)
-        mp.setattr(sol, "_STATIC_MIN", 40)
-        mp.setattr(sol, "_SAMPLE", 16)
-        mp.setattr(sol, "_STATIC_PIVOTS", 4)
-        mp.setattr(sol, "_CHUNK_COLS", 32)
+        use_small_tuning(mp)
         U, cand = random_matrix(seed)
         rows = [tuple(r) for r in U.tolist()]
         got = pareto_mask(U, cand)
@@ -95,8 +101,8 @@ def test_pareto_subset_reuses_superset_frontier(seed, tiny_leaves):
     cand = sup & (rng.random(sup.size) < rng.uniform(0.3, 1.0))
     with pytest.MonkeyPatch.context() as mp:
         if tiny_leaves:
-            mp.setattr(sol, "_LEAF", 4)
-            mp.setattr(sol, "_BRUTE_PAIRS", 16)
+            mp.setattr(par, "_LEAF", 4)
+            mp.setattr(par, "_BRUTE_PAIRS", 16)
         got = pareto_mask_subset(U, cand, pareto_mask(U, sup))
     rows = [tuple(r) for r in U.tolist()]
     assert set(np.flatnonzero(got)) == set(ref_pareto(rows, list(np.flatnonzero(cand))))

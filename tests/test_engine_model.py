@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.api import model as NegotiationModel
+from sim.api import prepare, simulate
 from sim.engine.agents import Mediator, Negotiator
-from sim.engine.api import JSON_KEYS, simulate
-from sim.engine.model import NegotiationModel
-from sim.engine.prepared import prepare
+from sim.engine.api import JSON_KEYS
 from sim.errors import UserError
 from sim.scenario import load_scenario, validate_data
 
@@ -47,7 +47,7 @@ def mini(protocol: dict, strategies: dict | None = None):
 # --------------------------------------------------------------------------- wiring
 def test_model_wires_mesa_agents_and_one_generator(alaska):
     scenario, prepared = alaska
-    model = NegotiationModel(prepared, seed=5)
+    model = NegotiationModel(scenario, seed=5, prepared=prepared)
     assert isinstance(model, mesa.Model)
     assert isinstance(model.rng, np.random.Generator)
     agents = list(model.agents)
@@ -57,9 +57,9 @@ def test_model_wires_mesa_agents_and_one_generator(alaska):
     # the strategies draw from the model's generator, not from one of their own
     assert all(a.strategy.rng is model.rng for a in model.negotiators)
     # the same seed gives the same generator state after construction
-    assert NegotiationModel(prepared, seed=5).rng.random() == model.rng.random()
-    assert NegotiationModel(prepared, seed=6).rng.random() != NegotiationModel(
-        prepared, seed=5).rng.random()
+    assert NegotiationModel(scenario, seed=5, prepared=prepared).rng.random() == model.rng.random()
+    assert NegotiationModel(scenario, seed=6, prepared=prepared).rng.random() != NegotiationModel(
+        scenario, seed=5, prepared=prepared).rng.random()
 
 
 def test_single_text_adds_a_mediator_agent():
@@ -71,8 +71,8 @@ def test_single_text_adds_a_mediator_agent():
 
 
 def test_one_step_is_one_round_until_the_talks_end(alaska):
-    _, prepared = alaska
-    model = NegotiationModel(prepared, seed=1)
+    scenario, prepared = alaska
+    model = NegotiationModel(scenario, seed=1, prepared=prepared)
     model.step()
     assert model.steps == 1 and model.state.round == 1 and model.last.round == 0
     model.run_model()
@@ -104,7 +104,7 @@ def test_round_table_records_every_round(alaska):
         if not pd.isna(rec.proposal):
             for i, a in enumerate(actors):
                 assert getattr(rec, f"utility_{a}") == pytest.approx(U[int(rec.proposal), i])
-    model = NegotiationModel(prepared, seed=1)
+    model = NegotiationModel(scenario, seed=1, prepared=prepared)
     state = trace[[f"state_{v}" for v in scenario.dynamics.state]].to_numpy()
     expected = model.dynamics.reservations(state)
     got = trace[[f"reservation_{a}" for a in actors]].to_numpy()
@@ -179,15 +179,15 @@ class Spy:
         self.seen.append(obs)
         return self.inner.propose(obs)
 
-    def respond(self, obs, offer):
+    def respond(self, obs, offer, explain=False):
         self.seen.append(obs)
-        return self.inner.respond(obs, offer)
+        return self.inner.respond(obs, offer, explain)
 
 
 def test_agents_see_only_their_own_frozen_observation():
     sc = mini({"kind": "alternating_offers", "deadline": 10, "walk_away": False})
     prepared = prepare(sc)
-    model = NegotiationModel(prepared, seed=0)
+    model = NegotiationModel(sc, seed=0, prepared=prepared)
     for agent in model.negotiators:
         agent.strategy = Spy(agent.strategy)
     model.run_model()

@@ -10,10 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from sim.api import prepare, simulate
+from sim.api import solve as solve_scenario
 from sim.cli import main
-from sim.engine.api import simulate
-from sim.engine.prepared import prepare
-from sim.engine.solve import solve_scenario
 from sim.experiment.design import run_seed
 from sim.experiment.plan import load_plan
 from sim.experiment.runner import SweepOptions, sweep

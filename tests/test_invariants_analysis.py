@@ -1,10 +1,10 @@
 """Invariants of the exact analysis and of the equilibrium solver on whole scenarios.
 
-The matrix-level properties of `sim.core.solutions` (Pareto masks and Nash against brute
-force on random utility matrices) are unit-tested in `tests/test_core_solutions.py`; here
-the same meanings are checked end to end, on scenario files built by `tests/strategies.py`
-and compiled by `sim.scenario`, with the brute-force references of
-`tests/core_reference.py` (utilities, red lines, dominance) as oracles.
+The matrix-level properties of `sim.core.pareto` and `sim.core.solutions` (Pareto masks and
+Nash against brute force on random utility matrices) are unit-tested in
+`tests/test_core_solutions.py`; here the same meanings are checked end to end, on scenario
+files built by `tests/strategies.py` and compiled by `sim.scenario`, with the brute-force
+references of `tests/core_reference.py` (utilities, red lines, dominance) as oracles.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from core_reference import (
 from hypothesis import assume, event, given, settings
 from strategies import budget, scenarios
 
+from sim.api import prepare
+from sim.api import solve as solve_scenario
 from sim.core import analyze
 from sim.engine import protocols
-from sim.engine.prepared import prepare
-from sim.engine.solve import SolveError, solve_scenario
+from sim.engine.solve import SolveError
 from sim.scenario import ScenarioError, compile_problem, validate_data
 
 SMALL = dict(max_packages=48, max_actors=4, max_red_lines=2,

@@ -26,10 +26,10 @@ from hypothesis.stateful import (
 )
 from strategies import budget, protocol_names, scenarios, seeds
 
+from sim.api import prepare
 from sim.engine import protocols
 from sim.engine.observation import Response
-from sim.engine.prepared import prepare
-from sim.engine.protocols.base import NEUTRAL, REASONS, Parties, ProtocolError
+from sim.engine.protocols.records import NEUTRAL, REASONS, Parties, ProtocolError
 from sim.scenario import validate_data
 
 #: Protocols whose proposer rotates over the seats after the last proposer.
@@ -55,7 +55,7 @@ class ScriptedParty:
         )
         return self.proposed
 
-    def respond(self, obs, offer):
+    def respond(self, obs, offer, explain=False):
         accept = bool(obs.acceptable[offer]) and self.data.draw(
             st.booleans(), label=f"answer of {self.index}"
         )
@@ -256,7 +256,7 @@ def _closed(kind: str, how: str):
         "protocol": {"kind": kind, "deadline": 2 if how == "deadline" else 10,
                      "walk_away": False},
     }
-    from sim.engine.model import NegotiationModel
+    from sim.api import model as NegotiationModel
 
     model = NegotiationModel(validate_data(data), seed=0, collect=False)
     model.run_model()

@@ -41,11 +41,9 @@ from strategies import (
     within_red_lines,
 )
 
+from sim.api import prepare, simulate
 from sim.engine import protocols, strategies
-from sim.engine.api import simulate
-from sim.engine.model import RunConfig
-from sim.engine.prepared import prepare
-from sim.scenario import compile_problem, validate_data
+from sim.scenario import compile_problem, run_config, validate_data
 
 #: Small runnable scenarios: few packages, few actors, short deadlines.
 RUNNABLE = dict(protocol=True, max_packages=48, max_actors=4, max_deadline=10)
@@ -136,7 +134,7 @@ class Run:
         return ref_utility(self.problem, a, pkg)
 
     def strategy_class(self, actor: str):
-        spec = RunConfig.from_scenario(self.scenario).strategies[self.actors.index(actor)]
+        spec = run_config(self.scenario).strategies[self.actors.index(actor)]
         return strategies.get(spec.kind)
 
 
@@ -325,7 +323,7 @@ def test_same_seed_same_trace_whatever_the_global_state_and_dict_order(run, shuf
 
 _HASHSEED_SCRIPT = """
 import json, sys
-from sim.engine.api import simulate
+from sim.api import simulate
 from sim.scenario import validate_data
 data, seed = json.load(sys.stdin)
 res = simulate(validate_data(data), seed)
@@ -492,9 +490,9 @@ class _Recorder:
         self._note(obs)
         return self.strategy.propose(obs)
 
-    def respond(self, obs, offer):
+    def respond(self, obs, offer, explain=False):
         self._note(obs)
-        return self.strategy.respond(obs, offer)
+        return self.strategy.respond(obs, offer, explain)
 
 
 def _time_dependent_names() -> tuple[str, ...]:
@@ -511,7 +509,7 @@ def test_time_dependent_aspiration_never_rises_during_a_run(data, seed):
     """Invariant 8: in a run with fixed reservation values and one stage, the aspiration
     of every time-dependent strategy (any parameters) never rises from one decision to the
     next."""
-    from sim.engine.model import NegotiationModel
+    from sim.api import model as NegotiationModel
 
     data["protocol"]["sequencing"] = "package"
     model = NegotiationModel(validate_data(data), seed)

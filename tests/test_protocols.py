@@ -16,10 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import budget, scenarios
 
+from sim.api import prepare, simulate
 from sim.engine import protocols
-from sim.engine.api import JSON_KEYS, simulate
-from sim.engine.prepared import prepare
-from sim.engine.protocols.base import NEUTRAL, REASONS, AcceptanceRule, next_seat
+from sim.engine.api import JSON_KEYS
+from sim.engine.protocols.records import NEUTRAL, REASONS
+from sim.engine.protocols.rules import AcceptanceRule, next_seat
 from sim.scenario import ScenarioError, load_scenario, validate_data
 from sim.scenario.specs import AcceptanceSpec, ProtocolSpec
 
@@ -492,7 +493,7 @@ def test_every_protocol_on_random_valid_scenarios(data, seed):
 @pytest.mark.parametrize("kind", ["alternating_offers", "random_proposer",
                                   "summit_ratification"])
 def test_solver_mapping_on_every_shipped_scenario(path, kind):
-    from sim.engine.solve import solve_scenario
+    from sim.api import solve as solve_scenario
 
     scenario, prepared = _shipped(path)
     variant = _variant(scenario, kind, deadline=20)
@@ -517,14 +518,15 @@ def test_solver_mapping_on_every_shipped_scenario(path, kind):
 
 
 def test_solver_refuses_the_single_text():
-    from sim.engine.solve import SolveError, solve_scenario
+    from sim.api import solve as solve_scenario
+    from sim.engine.solve import SolveError
 
     with pytest.raises(SolveError, match="single_text"):
         solve_scenario(make({"kind": "single_text"}, three()))
 
 
 def test_summit_equilibrium_avoids_stillborn_deals():
-    from sim.engine.solve import solve_scenario
+    from sim.api import solve as solve_scenario
 
     # c rejects everything: no ratifiable package, so no deal in equilibrium ...
     assert solve_scenario(summit(rc=0.95)).package is None

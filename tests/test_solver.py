@@ -22,14 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import budget  # tests/strategies.py: scales with the hypothesis profile
 
-import sim.core.solver as solver_module
+import sim.core.offer_search as offer_search
 from sim.core.pie import compositions, n_splits, pie_splits
-from sim.core.solver import (
-    SPEResult,
-    solve_alternating,
-    solve_random_proposer,
-    solve_random_proposer_stationary,
-)
+from sim.core.solver import SPEResult, solve_alternating
+from sim.core.solver_random import solve_random_proposer, solve_random_proposer_stationary
 
 EPS = 1e-9
 
@@ -582,7 +578,7 @@ def numpy_reference_alternating(U, acc, d, delta, T, order, veto, quota):
 )
 def test_large_space_matches_full_scan_reference(monkeypatch, keep_tables, dis, veto, quota):
     if not keep_tables:  # force the gather-per-block path used for very large spaces
-        monkeypatch.setattr(solver_module, "_TABLE_BUDGET_BYTES", 0)
+        monkeypatch.setattr(offer_search, "_TABLE_BUDGET_BYTES", 0)
     rng = np.random.default_rng(7)
     U = np.round(rng.random((20_000, 4)), 3)  # 3 decimals: plenty of exact ties
     acc = rng.random(U.shape) >= 0.05
@@ -598,14 +594,14 @@ def test_large_space_matches_full_scan_reference(monkeypatch, keep_tables, dis, 
 def test_narrow_candidate_path_is_exercised(monkeypatch):
     """Guard that the large-space test above really reaches the narrow search."""
     calls = []
-    original = solver_module._OfferBook._narrowest_candidates
+    original = offer_search._OfferBook._narrowest_candidates
 
     def spy(self, vote, threshold):
         out = original(self, vote, threshold)
         calls.append(out.size)
         return out
 
-    monkeypatch.setattr(solver_module._OfferBook, "_narrowest_candidates", spy)
+    monkeypatch.setattr(offer_search._OfferBook, "_narrowest_candidates", spy)
     rng = np.random.default_rng(7)
     U = np.round(rng.random((20_000, 4)), 3)
     acc = rng.random(U.shape) >= 0.05

@@ -101,7 +101,7 @@ def play(strategy: Strategy, world: World, seed: int, deadline: int = 12,
             history.append((r, 0, row))
         for offer in rng.integers(world.k, size=3):
             obs = world.obs(0, r, deadline, history, res, on_table=int(offer))
-            resp = strategy.respond(obs, int(offer))
+            resp = strategy.respond(obs, int(offer), explain=True)
             assert isinstance(resp, Response)
             actions.append(("respond", r, int(offer), resp.accept, resp.objections))
             if resp.accept:
@@ -244,7 +244,7 @@ def test_strategy_spec_reports_unknown_kind_and_bad_params():
         StrategySpec(kind="boulware", params={"e": 2.0})
     err = exc.value.errors()[0]
     assert err["loc"] == ("params",)
-    assert "boulware: 'e': Extra inputs are not permitted" in err["msg"]
+    assert "boulware: 'e': unknown parameter" in err["msg"]
     with pytest.raises(ValidationError, match="either 'preset' or e"):
         StrategySpec(kind="time_dependent", params={"preset": "boulware", "e": 3})
     with pytest.raises(ValidationError, match="needs k > 0"):
@@ -314,8 +314,10 @@ def test_time_dependent_acceptance_with_ac_next():
     obs = w.obs(0, 2, 11)  # aspiration 0.8, next round 0.7
     assert s.respond(obs, 8).accept
     assert s.respond(obs, 7).accept  # AC_next: what it would offer next round
-    rejected = s.respond(obs, 6)
+    rejected = s.respond(obs, 6, explain=True)
     assert not rejected.accept and rejected.objections == (0,)
+    # objections are computed only for a protocol that reads them
+    assert s.respond(obs, 6).objections == ()
 
 
 def test_boulware_holds_out_longer_than_conceder():

@@ -64,7 +64,7 @@ def test_every_generated_scenario_validates(data):
 @given(data=scenarios(protocol=True, dynamics=True, strategies=True, max_packages=64))
 def test_generated_run_settings_build_a_model(data):
     """Builders: protocol, strategy and dynamics settings are runnable, not only valid."""
-    from sim.engine.model import NegotiationModel
+    from sim.api import model as NegotiationModel
 
     model = NegotiationModel(validate_data(data), seed=0, collect=False)
     model.step()

@@ -1,7 +1,9 @@
 """The command-line interface: a thin layer that parses, validates and dispatches.
 
 Every command module exposes ``register(app)``. Invalid input (``ScenarioError``,
-``ExperimentError``) is printed as one line per problem on stderr with exit code 2.
+``ExperimentError``: every `UserError`) is printed as one line per problem on stderr with
+exit code 2; a bug in negsim, a strategy or a protocol (`InternalError`) as one line and a
+request for a bug report, exit code 1. Commands dispatch to the Python API (`sim.api`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sys
 import typer
 
 from sim.cli import reachable_cmd, report_cmd, run_cmd, scenario_cmds, solve_cmd, sweep_cmd
-from sim.errors import UserError
+from sim.errors import BUG_REPORT, InternalError, UserError
 
 app = typer.Typer(
     name="negsim",
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines:
             print(line, file=sys.stderr)
         return 2
+    except InternalError as exc:
+        print(f"internal error: {exc} ({BUG_REPORT})", file=sys.stderr)
+        return 1
     except SystemExit as exc:  # pragma: no cover - typer exits
         return int(exc.code or 0)
     except KeyboardInterrupt:  # pragma: no cover

@@ -1,6 +1,6 @@
 """``negsim run``: simulate one negotiation of a scenario and tell how it went.
 
-Thin: parse, load and validate, dispatch to `sim.engine.api.simulate`, print. Output is a
+Thin: parse, load and validate, dispatch to `sim.api.simulate`, print. Output is a
 readable account (rich) or, with ``--json``, one JSON object; the same seed always gives
 byte-identical output.
 """
@@ -48,10 +48,9 @@ def run(
     ] = None,
 ) -> None:
     """Simulate one negotiation: who proposed what, the outcome and every actor's utility."""
-    from sim.engine.api import simulate
-    from sim.scenario import load_scenario
+    from sim.api import load, simulate
 
-    scenario = load_scenario(file)
+    scenario = load(file)
     collect = bool(trace or plot or not as_json)
     result = simulate(scenario, seed, rounds=rounds, collect=collect)
     if trace is not None:
@@ -59,7 +58,8 @@ def run(
     if plot is not None:
         from sim.engine.plot import dance
 
-        _write(plot, lambda p: dance(result, scenario, p))
+        labels = {a: (act.label or a) for a, act in scenario.actors.items()}
+        _write(plot, lambda p: dance(result, p, labels, scenario.name))
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
         return

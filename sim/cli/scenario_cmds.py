@@ -51,8 +51,8 @@ def analyze(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Exact analysis of the outcome space: feasible set, Pareto frontier, solutions."""
+    from sim.api import analyze as run_analysis
     from sim.core.analysis import analysis_to_json
-    from sim.core.analysis import analyze as run_analysis
 
     scenario = load_scenario(file)
     problem = compile_problem(scenario)

@@ -1,6 +1,6 @@
 """``negsim solve``: the subgame-perfect equilibrium of a scenario's protocol.
 
-Thin: parse, load and validate, dispatch to `sim.engine.solve.solve_scenario`, print
+Thin: parse, load and validate, dispatch to `sim.api.solve`, print
 ``{package, round, proposer, utilities}`` as JSON (``--json``) or as tables (rich).
 """
 
@@ -29,10 +29,10 @@ def solve(
     ] = None,
 ) -> None:
     """Solve the protocol's subgame-perfect equilibrium: package, round, proposer, utilities."""
-    from sim.engine.solve import solve_scenario
-    from sim.scenario import load_scenario
+    from sim.api import load
+    from sim.api import solve as solve_scenario
 
-    scenario = load_scenario(file)
+    scenario = load(file)
     result = solve_scenario(scenario, rounds=rounds)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))

@@ -13,21 +13,19 @@ the disagreement point.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .arrays import BoolArray, FloatArray, PackageArray
 from .constraints import agenda_ok, red_line_ok, reservation_ok, resolve_reservations
 from .diagnostics import blocks_alone, minimal_relaxation
+from .pareto import pareto_mask, pareto_mask_subset
 from .problem import Problem
-from .solutions import (
-    egalitarian,
-    kalai_smorodinsky,
-    nash_point,
-    pareto_mask,
-    pareto_mask_subset,
-    utilitarian,
-)
+from .solutions import egalitarian, kalai_smorodinsky, nash_point, utilitarian
 from .space import decode, enumerate_packages
 from .utility import utility_matrix
 
@@ -56,22 +54,23 @@ class Analysis:
         elapsed_s: wall-clock seconds spent in `analyze`.
     """
 
-    packages: np.ndarray
-    U: np.ndarray
-    red_ok: np.ndarray
-    agenda_ok: np.ndarray
-    feasible: np.ndarray
-    pareto: np.ndarray
-    feasible_pareto: np.ndarray
-    reservations: np.ndarray
-    solutions: dict = field(default_factory=dict)
-    red_lines: list = field(default_factory=list)
-    minimal_relaxation: dict | None = None
+    packages: PackageArray
+    U: FloatArray
+    red_ok: BoolArray
+    agenda_ok: BoolArray
+    feasible: BoolArray
+    pareto: BoolArray
+    feasible_pareto: BoolArray
+    reservations: FloatArray
+    solutions: dict[str, int | None] = field(default_factory=dict)
+    red_lines: list[dict[str, Any]] = field(default_factory=list)
+    minimal_relaxation: dict[str, Any] | None = None
     elapsed_s: float = 0.0
 
 
-def solve_all(U: np.ndarray, participants, reservations: np.ndarray, candidates,
-              nash_weights=None) -> dict:
+def solve_all(U: FloatArray, participants: Iterable[int], reservations: ArrayLike,
+              candidates: ArrayLike,
+              nash_weights: ArrayLike | None = None) -> dict[str, int | None]:
     """The four bargaining solutions on the participants' utilities.
 
     Args:
@@ -102,8 +101,8 @@ def solve_all(U: np.ndarray, participants, reservations: np.ndarray, candidates,
     return {k: None if v is None else int(rows[v]) for k, v in picks.items()}
 
 
-def analyze(problem: Problem, reservations=None, diagnostics: bool = True,
-            nash_weights=None) -> Analysis:
+def analyze(problem: Problem, reservations: ArrayLike | None = None, diagnostics: bool = True,
+            nash_weights: ArrayLike | None = None) -> Analysis:
     """Analyse the whole outcome space of a problem.
 
     Args:
@@ -140,7 +139,7 @@ def analyze(problem: Problem, reservations=None, diagnostics: bool = True,
                     elapsed_s=time.perf_counter() - t0)
 
 
-def package_dict(problem: Problem, row) -> dict[str, str]:
+def package_dict(problem: Problem, row: ArrayLike) -> dict[str, str]:
     """A package as ``{issue_id: option_id}``.
 
     Args:
@@ -161,7 +160,7 @@ def _round(x: float) -> float:
     return round(float(x), _DIGITS)
 
 
-def analysis_to_json(problem: Problem, analysis: Analysis) -> dict:
+def analysis_to_json(problem: Problem, analysis: Analysis) -> dict[str, Any]:
     """A JSON-ready summary of an analysis.
 
     Args:
@@ -173,7 +172,7 @@ def analysis_to_json(problem: Problem, analysis: Analysis) -> dict:
         ``feasible_pareto_size``, ``solutions``, ``red_lines``, ``minimal_relaxation`` and
         ``elapsed_s``; floats rounded to 6 decimals.
     """
-    sols = {}
+    sols: dict[str, dict[str, Any] | None] = {}
     for name in SOLUTION_NAMES:
         idx = analysis.solutions.get(name)
         if idx is None:

@@ -12,14 +12,16 @@ sitting exactly on the reservation value.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .arrays import BoolArray, FloatArray, PackageArray
 from .problem import Clause, Problem
 from .utility import TOL, snap
 
 _COMPARE_MAX = 4  # literals selecting at most this many options use comparisons, not gathers
 
 
-def literal_holds(mask: np.ndarray, column: np.ndarray) -> np.ndarray:
+def literal_holds(mask: ArrayLike, column: PackageArray) -> BoolArray:
     """Where an issue's column takes one of the options selected by ``mask``.
 
     Args:
@@ -38,20 +40,20 @@ def literal_holds(mask: np.ndarray, column: np.ndarray) -> np.ndarray:
     if min(n_true, mask.size - n_true) <= _COMPARE_MAX:
         negate = n_true > mask.size - n_true
         picks = np.flatnonzero(~mask if negate else mask)
-        out = column == picks[0]
+        out: BoolArray = column == picks[0]
         for o in picks[1:]:
             out |= column == o
         return ~out if negate else out
     return mask[column]
 
 
-def _as_2d(packages) -> np.ndarray:
+def _as_2d(packages: ArrayLike) -> PackageArray:
     """Packages as a 2-d array (a single package becomes one row)."""
     p = np.asarray(packages)
     return p.reshape(1, -1) if p.ndim == 1 else p
 
 
-def clause_blocks(clause: Clause, packages) -> np.ndarray:
+def clause_blocks(clause: Clause, packages: ArrayLike) -> BoolArray:
     """Where a clause blocks each package (every literal holds).
 
     Args:
@@ -68,7 +70,7 @@ def clause_blocks(clause: Clause, packages) -> np.ndarray:
     return out
 
 
-def red_line_ok(problem: Problem, packages) -> np.ndarray:
+def red_line_ok(problem: Problem, packages: ArrayLike) -> BoolArray:
     """Where none of an actor's red lines blocks a package.
 
     Args:
@@ -87,7 +89,7 @@ def red_line_ok(problem: Problem, packages) -> np.ndarray:
     return out
 
 
-def agenda_ok(problem: Problem, packages) -> np.ndarray:
+def agenda_ok(problem: Problem, packages: ArrayLike) -> BoolArray:
     """Where no agenda-level constraint blocks a package.
 
     Args:
@@ -104,12 +106,12 @@ def agenda_ok(problem: Problem, packages) -> np.ndarray:
     return out
 
 
-def default_reservations(problem: Problem) -> np.ndarray:
+def default_reservations(problem: Problem) -> FloatArray:
     """Each actor's reservation value from its preferences, shape (n_actors,)."""
     return np.array([float(p.reservation) for p in problem.preferences], dtype=np.float64)
 
 
-def resolve_reservations(problem: Problem, reservations=None) -> np.ndarray:
+def resolve_reservations(problem: Problem, reservations: ArrayLike | None = None) -> FloatArray:
     """``reservations`` as a float array aligned with actors (defaults from preferences).
 
     Raises:
@@ -123,12 +125,14 @@ def resolve_reservations(problem: Problem, reservations=None) -> np.ndarray:
     return r
 
 
-def reservation_ok(U: np.ndarray, reservations: np.ndarray, actor: int) -> np.ndarray:
+def reservation_ok(U: FloatArray, reservations: FloatArray, actor: int) -> BoolArray:
     """Where actor ``actor``'s rounded utility reaches its rounded reservation value."""
     return snap(U[:, actor]) - snap(reservations[actor]) >= -TOL / 2
 
 
-def feasible_mask(problem: Problem, U: np.ndarray, packages, reservations=None) -> np.ndarray:
+def feasible_mask(
+    problem: Problem, U: FloatArray, packages: ArrayLike, reservations: ArrayLike | None = None
+) -> BoolArray:
     """Packages acceptable to every participant and allowed by the agenda.
 
     Args:

@@ -18,8 +18,12 @@ count how many of them it violates (vectorised over all packages, chunk by chunk
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .arrays import FloatArray
 from .constraints import clause_blocks, reservation_ok, resolve_reservations
 from .problem import Problem
 from .solutions import nash_point
@@ -37,7 +41,13 @@ def _red_line_index(problem: Problem) -> list[tuple[int, str]]:
     return out
 
 
-def _scan(problem: Problem, packages, U, reservations, want_bits: bool) -> dict:
+def _scan(
+    problem: Problem,
+    packages: ArrayLike,
+    U: FloatArray,
+    reservations: ArrayLike | None,
+    want_bits: bool,
+) -> dict[str, Any]:
     """One chunked pass over the packages, counting violations per constraint.
 
     Returns:
@@ -90,7 +100,9 @@ def _scan(problem: Problem, packages, U, reservations, want_bits: bool) -> dict:
     return out
 
 
-def blocks_alone(problem: Problem, packages, U, reservations=None) -> list[dict]:
+def blocks_alone(
+    problem: Problem, packages: ArrayLike, U: FloatArray, reservations: ArrayLike | None = None
+) -> list[dict[str, Any]]:
     """How many packages each red line or agenda constraint blocks on its own.
 
     Args:
@@ -110,7 +122,7 @@ def blocks_alone(problem: Problem, packages, U, reservations=None) -> list[dict]
             for (actor, name), cnt in zip(names, scan["alone"], strict=True)]
 
 
-def _positions(word: np.ndarray) -> tuple[int, ...]:
+def _positions(word: NDArray[np.uint64]) -> tuple[int, ...]:
     """Red-line positions set in a multi-word bitset."""
     out = []
     for w, value in enumerate(word.tolist()):
@@ -120,8 +132,8 @@ def _positions(word: np.ndarray) -> tuple[int, ...]:
     return tuple(out)
 
 
-def minimal_relaxation(problem: Problem, packages, U, max_size: int = 3,
-                       reservations=None) -> dict | None:
+def minimal_relaxation(problem: Problem, packages: ArrayLike, U: FloatArray, max_size: int = 3,
+                       reservations: ArrayLike | None = None) -> dict[str, Any] | None:
     """The smallest set of red lines whose removal makes the feasible set non-empty.
 
     Agenda constraints and reservation values always stay.  See the module docstring

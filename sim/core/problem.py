@@ -18,8 +18,11 @@ The scenario layer (`sim.scenario`) builds a `Problem`; everything numeric in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+
+from .arrays import BoolArray, FloatArray, IntArray
 
 ADDITIVE = "additive"
 MEAN_OF_ADOPTED = "mean_of_adopted"
@@ -31,7 +34,7 @@ class Literal:
     """Issue ``issue`` takes one of the options where ``mask`` is true."""
 
     issue: int
-    mask: np.ndarray  # bool, shape (n_options_of_issue,)
+    mask: BoolArray  # shape (n_options_of_issue,)
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,8 @@ class Preferences:
         empty_value: the score of a package that adopts nothing (``mean_of_adopted`` only).
     """
 
-    weights: np.ndarray
-    values: tuple[np.ndarray, ...]
+    weights: FloatArray
+    values: tuple[FloatArray, ...]
     interactions: tuple[Interaction, ...] = ()
     aggregation: str = ADDITIVE
     reservation: float = 0.0
@@ -93,6 +96,9 @@ class Problem:
             ``mean_of_adopted`` (by default every option but the first).
         participants: indices of the actors whose red lines and reservation values define
             the feasible set (by default all).
+        labels: display names: ``issues`` and ``actors`` map ids to labels, ``options``
+            maps each issue id to ``{option id: label}`` (empty when not compiled from a
+            scenario).
     """
 
     issues: tuple[str, ...]
@@ -100,9 +106,9 @@ class Problem:
     actors: tuple[str, ...]
     preferences: tuple[Preferences, ...]
     constraints: tuple[Clause, ...] = ()
-    adopted: tuple[np.ndarray, ...] | None = None
+    adopted: tuple[BoolArray, ...] | None = None
     participants: tuple[int, ...] | None = None
-    labels: dict = field(default_factory=dict)
+    labels: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_issues(self) -> int:
@@ -115,7 +121,7 @@ class Problem:
         return len(self.actors)
 
     @property
-    def radix(self) -> np.ndarray:
+    def radix(self) -> IntArray:
         """Options per issue (the mixed radix of package indices)."""
         return np.array([len(o) for o in self.options], dtype=np.int64)
 
@@ -124,7 +130,7 @@ class Problem:
         """Size of the full outcome space (product of options per issue)."""
         return int(np.prod(self.radix)) if self.options else 1
 
-    def adopted_masks(self) -> tuple[np.ndarray, ...]:
+    def adopted_masks(self) -> tuple[BoolArray, ...]:
         """The adopted-option masks, defaulting to every option but the first."""
         if self.adopted is not None:
             return self.adopted

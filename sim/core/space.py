@@ -12,19 +12,24 @@ is contiguous: nearly every computation in `sim.core` works one issue at a time.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
+
+from .arrays import IntArray, PackageArray
 
 _MAX_OUTCOMES = np.iinfo(np.int64).max
 
 
-def _radix(radix) -> np.ndarray:
+def _radix(radix: ArrayLike) -> IntArray:
     r = np.asarray(radix, dtype=np.int64).ravel()
     if np.any(r < 1):
         raise ValueError(f"every issue needs at least one option, got radix {r.tolist()}")
     return r
 
 
-def package_dtype(radix) -> np.dtype:
+def package_dtype(radix: ArrayLike) -> np.dtype[np.unsignedinteger[Any]]:
     """The smallest unsigned integer dtype that holds every option index.
 
     Args:
@@ -41,7 +46,7 @@ def package_dtype(radix) -> np.dtype:
     raise ValueError(f"an issue with {top + 1} options is too large")
 
 
-def strides(radix) -> np.ndarray:
+def strides(radix: ArrayLike) -> IntArray:
     """Place values of the issues: ``strides[i] = prod(radix[i+1:])``.
 
     Args:
@@ -64,7 +69,7 @@ def strides(radix) -> np.ndarray:
     return out
 
 
-def n_outcomes(radix) -> int:
+def n_outcomes(radix: ArrayLike) -> int:
     """Size of the outcome space (1 for an empty agenda)."""
     r = _radix(radix)
     total = 1
@@ -73,7 +78,7 @@ def n_outcomes(radix) -> int:
     return total
 
 
-def decode(indices, radix) -> np.ndarray:
+def decode(indices: ArrayLike, radix: ArrayLike) -> PackageArray:
     """Turn package indices into option tuples.
 
     Args:
@@ -99,7 +104,7 @@ def decode(indices, radix) -> np.ndarray:
     return out
 
 
-def encode(packages, radix) -> np.ndarray:
+def encode(packages: ArrayLike, radix: ArrayLike) -> IntArray:
     """Turn option tuples into package indices (inverse of `decode`).
 
     Args:
@@ -130,7 +135,7 @@ def encode(packages, radix) -> np.ndarray:
     return out
 
 
-def _fill_column(col: np.ndarray, r: int, s: int, start: int) -> None:
+def _fill_column(col: PackageArray, r: int, s: int, start: int) -> None:
     """Write options ``((start + j) // s) % r`` into ``col`` (a contiguous column).
 
     The column is periodic with period ``r * s``: write one period, then double the
@@ -154,7 +159,7 @@ def _fill_column(col: np.ndarray, r: int, s: int, start: int) -> None:
         filled += m
 
 
-def enumerate_packages(radix, start: int = 0, stop: int | None = None) -> np.ndarray:
+def enumerate_packages(radix: ArrayLike, start: int = 0, stop: int | None = None) -> PackageArray:
     """Decoded packages for the indices in ``[start, stop)``.
 
     Builds each column from its periodic pattern by doubling copies (no per-package

@@ -16,8 +16,12 @@ which avoids most gathers.  `scalar_utility` is the plain-Python reference.
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Iterable, Sequence
 
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .arrays import FloatArray, IntArray, PackageArray
 from .problem import ADDITIVE, MEAN_OF_ADOPTED, Preferences, Problem
 from .space import n_outcomes
 
@@ -25,21 +29,24 @@ DECIMALS = 12
 TOL = 1e-12
 
 
-def snap(x) -> np.ndarray:
+def snap(x: ArrayLike) -> FloatArray:
     """Utilities rounded to `DECIMALS` places: the grid on which `sim.core` compares them.
 
     Comparing rounded values (rather than testing ``|a - b| < TOL``) keeps equality and
     order transitive while floating noise below ~1e-12 never separates two values.
     """
-    return np.round(np.asarray(x, dtype=np.float64), DECIMALS)
+    values = np.asarray(x, dtype=np.float64)
+    return np.round(values, DECIMALS)
 
 
-def _as_packages(packages) -> np.ndarray:
+def _as_packages(packages: ArrayLike) -> PackageArray:
     p = np.asarray(packages)
     return p.reshape(1, -1) if p.ndim == 1 else p
 
 
-def _issue_tables(prefs: Preferences, adopted_masks) -> tuple[list, list | None]:
+def _issue_tables(
+    prefs: Preferences, adopted_masks: Sequence[ArrayLike]
+) -> tuple[list[FloatArray], list[FloatArray] | None]:
     """Per-issue numerator tables and (mean_of_adopted only) denominator tables."""
     w = np.asarray(prefs.weights, dtype=np.float64)
     if prefs.aggregation == ADDITIVE:
@@ -51,7 +58,7 @@ def _issue_tables(prefs: Preferences, adopted_masks) -> tuple[list, list | None]
     raise ValueError(f"unknown aggregation {prefs.aggregation!r}")
 
 
-def _finish(num: np.ndarray, den: np.ndarray | None, empty_value: float) -> np.ndarray:
+def _finish(num: FloatArray, den: FloatArray | None, empty_value: float) -> FloatArray:
     if den is None:
         return num
     pos = den > 0
@@ -60,7 +67,9 @@ def _finish(num: np.ndarray, den: np.ndarray | None, empty_value: float) -> np.n
     return out
 
 
-def actor_utility(prefs: Preferences, packages, adopted_masks) -> np.ndarray:
+def actor_utility(
+    prefs: Preferences, packages: ArrayLike, adopted_masks: Sequence[ArrayLike]
+) -> FloatArray:
     """One actor's utility for each package.
 
     Args:
@@ -80,7 +89,7 @@ def actor_utility(prefs: Preferences, packages, adopted_masks) -> np.ndarray:
         col = p[:, i]
         if num_t[i].any():
             num += num_t[i][col]
-        if den is not None and den_t[i].any():
+        if den is not None and den_t is not None and den_t[i].any():
             den += den_t[i][col]
     u = _finish(num, den, prefs.empty_value)
     for it in prefs.interactions:
@@ -89,7 +98,7 @@ def actor_utility(prefs: Preferences, packages, adopted_masks) -> np.ndarray:
     return np.clip(u, 0.0, 1.0, out=u)
 
 
-def scalar_utility(problem: Problem, actor_index: int, package_tuple) -> float:
+def scalar_utility(problem: Problem, actor_index: int, package_tuple: Iterable[int]) -> float:
     """Plain-Python utility of one package for one actor (the reference definition).
 
     Args:
@@ -123,7 +132,7 @@ def scalar_utility(problem: Problem, actor_index: int, package_tuple) -> float:
     return min(1.0, max(0.0, u))
 
 
-def _kron_sum(tables: list[np.ndarray]) -> np.ndarray:
+def _kron_sum(tables: list[FloatArray]) -> FloatArray:
     """Values over a product sub-space: entry for (o_1, ..., o_m) is sum_j tables[j][o_j]."""
     acc = np.zeros(1)
     for t in tables:
@@ -131,14 +140,14 @@ def _kron_sum(tables: list[np.ndarray]) -> np.ndarray:
     return acc
 
 
-def _kron_prod(vectors: list[np.ndarray]) -> np.ndarray:
+def _kron_prod(vectors: list[FloatArray]) -> FloatArray:
     acc = np.ones(1)
     for v in vectors:
         acc = (acc[:, None] * v[None, :]).ravel()
     return acc
 
 
-def _split_point(radix: np.ndarray, chunk: int) -> int:
+def _split_point(radix: IntArray, chunk: int) -> int:
     """First issue of the longest suffix whose sub-space has at most ``chunk`` packages."""
     s, size = radix.size, 1
     while s > 0 and size * int(radix[s - 1]) <= max(chunk, 1):
@@ -147,7 +156,7 @@ def _split_point(radix: np.ndarray, chunk: int) -> int:
     return min(s, radix.size - 1) if radix.size else 0
 
 
-def _full_space_utility(problem: Problem, chunk: int) -> np.ndarray:
+def _full_space_utility(problem: Problem, chunk: int) -> FloatArray:
     """`utility_matrix` over the whole space, block by block (prefix x suffix)."""
     radix = problem.radix
     k = n_outcomes(radix)
@@ -190,7 +199,9 @@ def _full_space_utility(problem: Problem, chunk: int) -> np.ndarray:
     return U
 
 
-def utility_matrix(problem: Problem, packages=None, chunk: int = 2_000_000) -> np.ndarray:
+def utility_matrix(
+    problem: Problem, packages: ArrayLike | None = None, chunk: int = 2_000_000
+) -> FloatArray:
     """Every actor's utility for each package.
 
     Args:

@@ -1,12 +1,14 @@
 """The negotiation engine: Mesa model, agents, protocols, strategies and dynamics.
 
 Core objects (imported lazily, so that loading a scenario does not import mesa):
-    simulate, RunResult: run one negotiation and its result (`sim.engine.api`).
+    run, RunResult: run one negotiation of a prepared problem and its result
+        (`sim.engine.api`).
     NegotiationModel, RunConfig: the Mesa model of one run (`sim.engine.model`).
-    Prepared, prepare: per-scenario precomputation shared by runs (`sim.engine.prepared`).
-    solve_scenario: the subgame-perfect equilibrium of a scenario's protocol
-        (`sim.engine.solve`).
+    Prepared, prepare: per-problem precomputation shared by runs (`sim.engine.prepared`).
+    solve, SolveResult: the subgame-perfect equilibrium of a protocol (`sim.engine.solve`).
 
+The engine takes a compiled `sim.core.Problem` and a `RunConfig`, never a scenario file:
+it owns its settings (`sim.engine.settings`) and never imports `sim.scenario`.
 Subpackages: ``protocols`` (one module per protocol, registered by name) and
 ``strategies`` (one module per strategy, registered by name).
 """
@@ -21,19 +23,21 @@ __all__ = [
     "Prepared",
     "RunConfig",
     "RunResult",
+    "SolveResult",
     "prepare",
-    "simulate",
-    "solve_scenario",
+    "run",
+    "solve",
 ]
 
 _LAZY = {
-    "simulate": "sim.engine.api",
+    "run": "sim.engine.api",
     "RunResult": "sim.engine.api",
     "NegotiationModel": "sim.engine.model",
     "RunConfig": "sim.engine.model",
     "Prepared": "sim.engine.prepared",
     "prepare": "sim.engine.prepared",
-    "solve_scenario": "sim.engine.solve",
+    "solve": "sim.engine.solve",
+    "SolveResult": "sim.engine.solve",
 }
 
 

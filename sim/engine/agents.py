@@ -20,7 +20,7 @@ import mesa
 if TYPE_CHECKING:  # pragma: no cover
     from sim.core.problem import Preferences
     from sim.engine.observation import MediatorObservation, Observation, Response
-    from sim.engine.strategies import Strategy
+    from sim.engine.strategies.base import Strategy
 
 __all__ = ["Mediator", "Negotiator"]
 
@@ -63,9 +63,9 @@ class Negotiator(mesa.Agent):
         """The strategy's proposal (a package row) or None to pass."""
         return self.strategy.propose(obs)
 
-    def respond(self, obs: Observation, offer: int) -> Response:
-        """The strategy's answer to ``offer``."""
-        return self.strategy.respond(obs, offer)
+    def respond(self, obs: Observation, offer: int, explain: bool = False) -> Response:
+        """The strategy's answer to ``offer`` (naming its objections if ``explain``)."""
+        return self.strategy.respond(obs, offer, explain)
 
 
 class Mediator(mesa.Agent):

@@ -1,8 +1,8 @@
 """Run one negotiation and report it.
 
 Core objects:
-    simulate: run a scenario with a seed (optionally reusing a `Prepared`) -> `RunResult`.
-    run: the same from a `Prepared` and an explicit `RunConfig` (benchmarks, bare problems).
+    run: one negotiation of a `Prepared` problem with a `RunConfig` and a seed ->
+        `RunResult` (`sim.api.simulate` does the same from a scenario).
     RunResult: the frozen outcome of a run, with ``to_json()`` and, when collected, the
         round table (``table``; as a DataFrame: ``trace``).
     Trace: the round table recorded by the model's ``DataCollector`` (column -> values);
@@ -29,16 +29,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.engine.model import NegotiationModel, RunConfig
-from sim.engine.prepared import Prepared, prepare
-from sim.engine.protocols.base import AGREEMENT, STILLBORN
+from sim.engine.model import NegotiationModel
+from sim.engine.prepared import Prepared
+from sim.engine.protocols.records import AGREEMENT, STILLBORN
+from sim.engine.settings import RunConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from sim.scenario.schema import Scenario
-
-__all__ = ["JSON_KEYS", "RunResult", "Trace", "package_dict", "run", "simulate"]
+__all__ = ["JSON_KEYS", "RunResult", "Trace", "package_dict", "result_of", "run"]
 
 #: The keys of `RunResult.to_json`, in order.
 JSON_KEYS = (
@@ -132,43 +131,6 @@ class RunResult:
         }
 
 
-def simulate(
-    scenario: Scenario | None,
-    seed: int,
-    rounds: int | None = None,
-    prepared: Prepared | None = None,
-    collect: bool = True,
-) -> RunResult:
-    """Run one negotiation of ``scenario``.
-
-    Args:
-        scenario: the validated scenario (None: the one ``prepared`` was built from).
-        seed: the run's seed.
-        rounds: overrides the protocol deadline.
-        prepared: the scenario's precomputation, to share it across runs; it must come
-            from a scenario with the same issues, options and actors (protocol, strategies
-            and dynamics are taken from ``scenario``).
-        collect: record the round table (``RunResult.trace``); the outcome is the same
-            either way.
-
-    Returns:
-        The run's result.
-
-    Raises:
-        UserError: the scenario cannot be run (no protocol, bad settings).
-        ValueError: ``prepared`` does not match ``scenario``.
-    """
-    if scenario is None:
-        if prepared is None or prepared.scenario is None:
-            raise ValueError("simulate needs a scenario (or a Prepared built from one)")
-        scenario = prepared.scenario
-    if prepared is None:
-        prepared = prepare(scenario)
-    else:
-        _check_match(prepared, scenario)
-    return run(prepared, RunConfig.from_scenario(scenario), seed, rounds, collect)
-
-
 def run(
     prepared: Prepared,
     config: RunConfig,
@@ -188,7 +150,7 @@ def run(
     Returns:
         The run's result.
     """
-    model = NegotiationModel(prepared, seed, rounds=rounds, collect=collect, config=config)
+    model = NegotiationModel(prepared, config, seed, rounds=rounds, collect=collect)
     model.run_model()
     return result_of(model)
 
@@ -351,13 +313,3 @@ class Trace:
             elif col.startswith(("utility_", "reservation_", "state_")):
                 df[col] = df[col].astype("float64")
         return df
-
-
-def _check_match(prepared: Prepared, scenario: Scenario) -> None:
-    """Fail when ``prepared`` was not built from a scenario with this agenda and cast."""
-    problem = prepared.problem
-    issues = tuple(scenario.issues)
-    options = tuple(tuple(i.options) for i in scenario.issues.values())
-    if (problem.issues, problem.options, problem.actors) != (issues, options,
-                                                              tuple(scenario.actors)):
-        raise ValueError("prepared does not match the scenario's issues, options and actors")

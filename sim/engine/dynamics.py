@@ -25,12 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.scenario.specs import DynamicsSpec
+from sim.engine.settings import DynamicsSpec
 
 __all__ = ["Dynamics", "WarState", "compile_dynamics"]
 

@@ -2,7 +2,8 @@
 
 Core objects:
     RunConfig: how a prepared problem is run: the protocol, one strategy per actor and the
-        war dynamics (taken from a scenario, or given directly, e.g. by benchmarks).
+        war dynamics (`sim.scenario.run_config` takes them from a scenario; benchmarks and
+        tests may give them directly).
     NegotiationModel: a `mesa.Model` wiring the protocol, one `Negotiator` agent per actor
         (plus a `Mediator` for the single text) and the war dynamics. One ``step()`` is one
         round; ``running`` turns false on agreement, breakdown or deadline. A
@@ -17,65 +18,24 @@ on how many rounds are played, and ``collect`` never changes what happens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import mesa
 import numpy as np
 
-from sim.engine import protocols
+from sim.engine import protocols, strategies
 from sim.engine.agents import Mediator, Negotiator
 from sim.engine.dynamics import compile_dynamics
-from sim.engine.prepared import Prepared, prepare
-from sim.engine.protocols.base import NEUTRAL, Outcome, Parties, RoundRecord
+from sim.engine.prepared import Prepared
+from sim.engine.protocols.records import NEUTRAL, Outcome, Parties, RoundRecord
+from sim.engine.settings import DEFAULT_STRATEGY, RunConfig, StrategySpec
+from sim.engine.strategies.base import Strategy
 from sim.errors import UserError
-from sim.scenario.specs import DynamicsSpec, ProtocolSpec, StrategySpec
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.scenario.schema import Scenario
 
 __all__ = ["DEFAULT_STRATEGY", "NegotiationModel", "RunConfig"]
 
-#: The strategy of an actor that names none when the scenario has no default_strategy:
-#: linear concession (Faratin et al., 1998), the neutral middle of the time-dependent
-#: family.
-DEFAULT_STRATEGY = StrategySpec(kind="linear")
 #: The proposer column's value for a neutral mediator.
 MEDIATOR_LABEL = "mediator"
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """How a prepared problem is run.
-
-    Attributes:
-        protocol: the protocol settings.
-        strategies: one strategy spec per actor, in problem order.
-        dynamics: the war dynamics, or None for constant reservation values.
-    """
-
-    protocol: ProtocolSpec
-    strategies: tuple[StrategySpec, ...]
-    dynamics: DynamicsSpec | None = None
-
-    @classmethod
-    def from_scenario(cls, scenario: Scenario) -> RunConfig:
-        """The run settings a scenario declares.
-
-        An actor's strategy is its own ``strategy``, else the scenario's
-        ``default_strategy``, else `DEFAULT_STRATEGY`.
-
-        Raises:
-            UserError: the scenario has no ``protocol`` (it is analysis-only).
-        """
-        if scenario.protocol is None:
-            raise UserError(
-                f"{scenario.name}: protocol: the scenario has no protocol, so it cannot be "
-                "run (add a 'protocol' section)"
-            )
-        default = scenario.default_strategy or DEFAULT_STRATEGY
-        strategies = tuple(a.strategy or default for a in scenario.actors.values())
-        return cls(scenario.protocol, strategies, scenario.dynamics)
 
 
 class NegotiationModel(mesa.Model):
@@ -83,7 +43,7 @@ class NegotiationModel(mesa.Model):
 
     Attributes:
         seed: the recorded seed of ``rng``.
-        prepared: the scenario's precomputation.
+        prepared: the problem's precomputation.
         config: the run settings.
         protocol: the configured protocol.
         deadline: the number of rounds.
@@ -100,34 +60,24 @@ class NegotiationModel(mesa.Model):
 
     def __init__(
         self,
-        source: Scenario | Prepared,
+        prepared: Prepared,
+        config: RunConfig,
         seed: int,
         rounds: int | None = None,
         collect: bool = True,
-        config: RunConfig | None = None,
     ) -> None:
         """Build a run.
 
         Args:
-            source: a validated scenario, or its `Prepared` precomputation.
+            prepared: the problem's precomputation (`sim.engine.prepare`).
+            config: the run settings (`sim.scenario.run_config` reads a scenario's).
             seed: the run's seed (recorded; the only source of randomness).
             rounds: overrides the protocol deadline.
             collect: record every round in ``datacollector``.
-            config: run settings; default: those of the scenario.
 
         Raises:
-            UserError: settings that cannot be run (e.g. no protocol).
+            UserError: settings that cannot be run.
         """
-        if isinstance(source, Prepared):
-            prepared = source
-            scenario = source.scenario
-        else:
-            scenario = source
-            prepared = prepare(source)
-        if config is None:
-            if scenario is None:
-                raise ValueError("a Prepared built from a bare Problem needs a RunConfig")
-            config = RunConfig.from_scenario(scenario)
         self.seed = int(seed)
         super().__init__(rng=np.random.default_rng(self.seed))
         self.prepared = prepared
@@ -141,23 +91,19 @@ class NegotiationModel(mesa.Model):
             cls = protocols.get(config.protocol.kind)
         except KeyError as exc:
             raise UserError(f"protocol.kind: {exc.args[0]}") from None
-        self.protocol = cls(prepared, config.protocol, rounds)
+        self.protocol: protocols.Protocol[Any] = cls(prepared, config.protocol, rounds)
         self.deadline = self.protocol.deadline
-
-        from sim.engine import strategies
 
         self.negotiators = tuple(
             Negotiator(self, i, actor, problem.preferences[i],
-                       _build_strategy(strategies, config.strategies[i], self.rng, actor))
+                       _build_strategy(config.strategies[i], self.rng, actor))
             for i, actor in enumerate(problem.actors)
         )
         mediator = self.protocol.mediator()
-        self.mediator = None
+        self.mediator: Mediator | None = None
         if mediator is not None:
             index, spec = mediator
-            self.mediator = Mediator(
-                self, index, _build_strategy(strategies, spec, self.rng, "mediator")
-            )
+            self.mediator = Mediator(self, index, _build_strategy(spec, self.rng, "mediator"))
         self.parties = Parties(tuple(self.negotiators), self.mediator)
 
         self.dynamics = compile_dynamics(config.dynamics, problem.actors, prepared.reservations)
@@ -174,7 +120,7 @@ class NegotiationModel(mesa.Model):
         self.last: RoundRecord | None = None
         self.outcome: Outcome | None = None
         self._labels = tuple(problem.actors)
-        self._objections = self.protocol.name == "single_text"
+        self._objections = self.protocol.records_objections
         self._columns = self.columns()
         self.datacollector = (
             mesa.DataCollector(tables={"rounds": self._columns}) if collect else None
@@ -209,7 +155,7 @@ class NegotiationModel(mesa.Model):
         cols += [f"state_{v}" for v in self.dynamics.names]
         return cols
 
-    def row(self, rec: RoundRecord) -> dict:
+    def row(self, rec: RoundRecord) -> dict[str, Any]:
         """One ``rounds`` table row for a round record.
 
         ``utility_<actor>`` is the actor's utility of the proposal in the round's stage
@@ -249,7 +195,7 @@ class NegotiationModel(mesa.Model):
         return dict(zip(self._columns, values, strict=True))
 
 
-def _build_strategy(strategies, spec: StrategySpec, rng: np.random.Generator, who: str):
+def _build_strategy(spec: StrategySpec, rng: np.random.Generator, who: str) -> Strategy[Any]:
     """Build a strategy, turning a bad spec into a one-line `UserError`."""
     try:
         return strategies.build(spec, rng)

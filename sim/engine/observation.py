@@ -53,6 +53,9 @@ class Observation:
         on_table: the row currently under consideration, or None.
         values: this actor's value table for every issue (one array per issue).
         weights: this actor's issue weights.
+        patience: this actor's discount factor per round (1: time costs it nothing).
+        ascending_utilities: shape (m,), ``sorted_utilities`` in ascending order, for
+            binary searches (shared by every observation of the stage; read-only).
     """
 
     round: int
@@ -70,6 +73,8 @@ class Observation:
     on_table: int | None
     values: tuple[np.ndarray, ...]
     weights: np.ndarray
+    patience: float = 1.0
+    ascending_utilities: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)

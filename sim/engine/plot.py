@@ -11,25 +11,31 @@ Plotting only: no simulation here (style practice 3).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.api import RunResult
-    from sim.scenario.schema import Scenario
 
 __all__ = ["dance"]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
-def dance(result: RunResult, scenario: Scenario | None, path: str | Path) -> Path:
+def dance(
+    result: RunResult,
+    path: str | Path,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> Path:
     """Draw the negotiation dance of a collected run and save it as an image.
 
     Args:
         result: a run simulated with ``collect=True``.
-        scenario: the scenario (for display labels and the title), or None.
         path: where to write the image (the format follows the suffix, e.g. ``.png``).
+        labels: actor id -> display label (default: the ids).
+        title: the figure's title (default: "negotiation").
 
     Returns:
         The path written.
@@ -45,9 +51,8 @@ def dance(result: RunResult, scenario: Scenario | None, path: str | Path) -> Pat
     if trace is None:
         raise ValueError("the run has no trace: simulate it with collect=True")
     actors = [c[len("utility_"):] for c in trace.columns if c.startswith("utility_")]
-    labels = {a: a for a in actors}
-    if scenario is not None:
-        labels.update({a: (act.label or a) for a, act in scenario.actors.items()})
+    names_of = {a: a for a in actors}
+    names_of.update(labels or {})
     proposers = [p for p in dict.fromkeys(trace["proposer"]) if p is not None]
 
     fig = Figure(figsize=(9.0, 1.9 * len(actors) + 1.2))
@@ -60,21 +65,21 @@ def dance(result: RunResult, scenario: Scenario | None, path: str | Path) -> Pat
             ax.plot(
                 sub["round"], sub[f"utility_{a}"],
                 marker=_MARKERS[k % len(_MARKERS)], linestyle="-", linewidth=0.8,
-                markersize=4, label=f"proposed by {labels.get(p, p)}",
+                markersize=4, label=f"proposed by {names_of.get(p, p)}",
             )
         ax.step(rounds, trace[f"reservation_{a}"], where="mid", color="black",
                 linestyle="--", linewidth=1.0, label="reservation value")
         if result.round is not None:
             ax.axvline(result.round, color="grey", linewidth=0.8, linestyle=":")
         ax.set_ylim(-0.02, 1.02)
-        ax.set_ylabel(labels[a], rotation=0, ha="right", va="center", fontsize=8)
+        ax.set_ylabel(names_of[a], rotation=0, ha="right", va="center", fontsize=8)
         ax.grid(alpha=0.3)
     axes[-1].set_xlabel("round")
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", fontsize=7, ncol=min(len(names), 3),
                frameon=False)
-    title = scenario.name if scenario is not None else "negotiation"
-    fig.suptitle(f"{title}: {_ending(result)} (seed {result.seed})", fontsize=10)
+    heading = title if title is not None else "negotiation"
+    fig.suptitle(f"{heading}: {_ending(result)} (seed {result.seed})", fontsize=10)
     legend_rows = -(-len(names) // 3)
     fig.tight_layout(rect=(0, 0.025 * legend_rows + 0.01, 1, 0.97))
     path = Path(path)

@@ -9,7 +9,7 @@ Core objects:
     StageView: what one stage of the talks offers the actors: the candidate packages, each
         actor's utilities, its acceptable rows presorted by utility, and its best
         attainable utility (for the walk-away rule).
-    prepare: build a `Prepared` from a scenario or a compiled problem.
+    prepare: build a `Prepared` from a compiled problem.
 
 Nothing here scans all packages per round: a run only indexes these arrays. Every array
 handed to strategies is read-only.
@@ -35,16 +35,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
+from sim.core.pareto import pareto_mask_subset
+from sim.core.analysis import Analysis, analyze
+from sim.core.problem import Problem
+from sim.core.utility import snap
 from sim.engine.observation import rank, readonly
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.core.analysis import Analysis
-    from sim.core.problem import Problem
-    from sim.scenario.schema import Scenario
 
 __all__ = ["Prepared", "StageView", "prepare"]
 
@@ -66,9 +65,11 @@ class StageView:
         sorted_utilities: per actor, ``utilities[order]``.
         acceptable: per actor, shape (k,), bool, true exactly on ``orders``.
         best: per actor, its best utility over its acceptable rows (``-inf`` if none).
-        parts: per actor, ``(utilities, order, sorted_utilities, acceptable, values,
-            weights)``: what its observations carry in this stage (one tuple look-up per
-            observation on the hot path).
+        ascending: per actor, ``sorted_utilities`` in ascending order (a contiguous copy
+            made once per stage, for binary searches by every strategy instance).
+        parts: per actor, ``(utilities, order, sorted_utilities, ascending, acceptable,
+            values, weights)``: what its observations carry in this stage (one tuple
+            look-up per observation on the hot path).
     """
 
     name: str
@@ -82,7 +83,8 @@ class StageView:
     sorted_utilities: tuple[np.ndarray, ...]
     acceptable: tuple[np.ndarray, ...]
     best: tuple[float, ...]
-    parts: tuple[tuple, ...]
+    ascending: tuple[np.ndarray, ...]
+    parts: tuple[tuple[Any, ...], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +93,6 @@ class Prepared:
 
     Attributes:
         problem: the compiled problem.
-        scenario: the validated scenario it came from, if any.
         packages: shape (k, n_issues), the option index of every issue in every package.
         radix: shape (n_issues,), the number of options of every issue.
         U: shape (k, n_actors), every actor's utility of every package.
@@ -113,7 +114,6 @@ class Prepared:
     """
 
     problem: Problem
-    scenario: Scenario | None
     packages: np.ndarray
     radix: np.ndarray
     U: np.ndarray
@@ -133,12 +133,13 @@ class Prepared:
     analysis: Analysis | None = field(default=None, repr=False)
     _views: dict = field(default_factory=dict, repr=False)
 
-    def __reduce__(self):
-        """Pickle as the recipe, not the arrays: unpickling prepares the source again.
+    def __reduce__(self) -> tuple[Any, tuple[Problem]]:
+        """Pickle the `Problem`, not the arrays: unpickling prepares it again.
 
-        Smaller messages to worker processes, and the arrays come back read-only.
+        Smaller messages to worker processes (runs are deterministic given the problem),
+        and the arrays come back read-only.
         """
-        return (prepare, (self.scenario if self.scenario is not None else self.problem,))
+        return (prepare, (self.problem,))
 
     @property
     def n_packages(self) -> int:
@@ -217,9 +218,10 @@ class Prepared:
         orders = tuple(r[0] for r in ranked)
         sorted_utilities = tuple(r[1] for r in ranked)
         best = tuple(float(su[0]) if su.shape[0] else -math.inf for su in sorted_utilities)
+        ascending = tuple(readonly(np.ascontiguousarray(su[::-1])) for su in sorted_utilities)
         parts = tuple(
-            (utilities[a], orders[a], sorted_utilities[a], acceptable[a], self.values[a],
-             self.weights[a])
+            (utilities[a], orders[a], sorted_utilities[a], ascending[a], acceptable[a],
+             self.values[a], self.weights[a])
             for a in range(len(orders))
         )
         return StageView(
@@ -234,30 +236,21 @@ class Prepared:
             sorted_utilities=sorted_utilities,
             acceptable=tuple(acceptable),
             best=best,
+            ascending=ascending,
             parts=parts,
         )
 
 
-def prepare(source: Scenario | Problem) -> Prepared:
-    """Precompute everything runs of ``source`` share.
+def prepare(problem: Problem) -> Prepared:
+    """Precompute everything runs of ``problem`` share.
 
     Args:
-        source: a validated `Scenario` (compiled here) or an already compiled `Problem`.
+        problem: the compiled problem (`sim.scenario.compile_problem` makes one from a
+            scenario).
 
     Returns:
         The `Prepared` precomputation.
     """
-    from sim.core.analysis import analyze
-    from sim.core.problem import Problem
-    from sim.core.solutions import pareto_mask_subset
-    from sim.core.utility import snap
-
-    if isinstance(source, Problem):
-        problem, scenario = source, None
-    else:
-        from sim.scenario.compile import compile_problem
-
-        problem, scenario = compile_problem(source), source
     analysis = analyze(problem, diagnostics=False)
     # On the analysis core's comparison grid (12 decimals): sums taken in another issue
     # order differ in the last bit, and strategies must see the same ties either way.
@@ -272,7 +265,6 @@ def prepare(source: Scenario | Problem) -> Prepared:
     nash = analysis.solutions.get("nash")
     return Prepared(
         problem=problem,
-        scenario=scenario,
         packages=readonly(analysis.packages),
         radix=readonly(problem.radix),
         U=readonly(U),
@@ -294,7 +286,7 @@ def prepare(source: Scenario | Problem) -> Prepared:
     )
 
 
-def canonical_key(problem, packages: np.ndarray) -> np.ndarray:
+def canonical_key(problem: Problem, packages: np.ndarray) -> np.ndarray:
     """A per-package key independent of the order of issues in the file.
 
     The packages' option indices re-encoded with the issues sorted by id (options keep

@@ -1,53 +1,41 @@
-"""The subgame-perfect equilibrium of a scenario's protocol (`sim.core.solver`).
+"""The subgame-perfect equilibrium of a protocol on a prepared problem (`sim.core.solver`).
 
 Core objects:
-    solve_scenario: map the scenario's protocol onto the solver and solve it.
+    solve: ask the protocol for its game (`Protocol.game`) and solve it.
     SolveResult: the equilibrium package (in words), its round, its proposer and every
         actor's utility, with ``to_json()``.
+    SolveError: the protocol poses no game the solver can solve.
 
-How each protocol maps onto the solver
-    The solver plays the game among the actors at the table (the protocol's seats, in
-    seat order), with the same acceptance rule as the simulation (`AcceptanceRule`:
-    veto actors plus a quota of the other responders), each actor's red lines and the
-    agenda constraints as acceptability, its *base* reservation value as its
-    disagreement payoff and its patience as its discount factor. The war dynamics are not
-    part of the equilibrium (reservation values are held at their base values).
+How a protocol maps onto the solver
+    Each solvable protocol says so through its `Protocol.game` hook (no protocol is
+    recognised by name here). The solver plays the game among the actors at the table
+    (the protocol's seats, in seat order), with the same acceptance rule as the
+    simulation (`AcceptanceRule`: veto actors plus a quota of the other responders), each
+    actor's red lines and the agenda constraints as acceptability (further restricted
+    where the game says so, e.g. the summit to what its ratifiers would ratify), its
+    *base* reservation value as its disagreement payoff and its patience as its discount
+    factor. The war dynamics are not part of the equilibrium (reservation values are held
+    at their base values), and ``ceasefire_first`` sequencing is not modelled (the
+    package game is solved); both are stated in ``notes``.
 
-    * ``alternating_offers``: `solve_alternating` with the protocol's proposer order.
-    * ``random_proposer``: `solve_random_proposer` with the recognition probabilities.
-    * ``summit_ratification``: `solve_alternating` between the negotiators (unanimity),
-      where a package is acceptable only if it would also be ratified: it respects every
-      ratifier's red lines and is worth at least every accepting ratifier's base
-      reservation value, as many of them as the ratification rule needs. Far-sighted
-      negotiators never agree on a package that would be stillborn: a stillborn deal ends
-      the talks with everyone at their disagreement payoff, which the negotiators can
-      always obtain by letting the deadline pass, so restricting the summit to ratifiable
-      packages gives the same equilibrium whenever waiting is weakly better than a
-      stillborn deal (always, with discounting and constant reservation values).
-    * ``single_text``: no subgame-perfect equilibrium is defined (the mediator follows a
-      procedure, not incentives): `SolveError`.
-
-    ``ceasefire_first`` sequencing is not modelled by the solver: the equilibrium is that
-    of the package game (stated in ``notes``).
+    * ``alternating``: `solve_alternating` with the seats' proposer order.
+    * ``random``: `solve_random_proposer` with the recognition probabilities.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from sim.engine import protocols
-from sim.engine.prepared import Prepared, prepare
+from sim.core import SPEResult, solve_alternating, solve_random_proposer
+from sim.engine.prepared import Prepared
+from sim.engine.protocols import PROTOCOLS, Game, Unsolvable
+from sim.engine.settings import ProtocolSpec
 from sim.errors import UserError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.core.solver import SPEResult
-    from sim.engine.protocols.base import AcceptanceRule
-    from sim.scenario.schema import Scenario
-
-__all__ = ["SolveError", "SolveResult", "ratifiable", "solve_scenario"]
+__all__ = ["SolveError", "SolveResult", "solvable", "solve"]
 
 #: Decimals kept for utilities in `SolveResult.to_json`.
 JSON_DECIMALS = 6
@@ -59,7 +47,7 @@ class SolveError(UserError):
 
 @dataclass(frozen=True)
 class SolveResult:
-    """The equilibrium of a scenario's protocol.
+    """The equilibrium of a protocol.
 
     Attributes:
         package: issue id -> option id of the equilibrium package, or None (no deal).
@@ -95,105 +83,62 @@ class SolveResult:
         }
 
 
-def solve_scenario(
-    scenario: Scenario | None,
-    rounds: int | None = None,
-    prepared: Prepared | None = None,
-) -> SolveResult:
-    """Solve the subgame-perfect equilibrium of the scenario's protocol.
+def solvable() -> tuple[str, ...]:
+    """The registered protocols that pose a game to the solver, sorted."""
+    return tuple(n for n, cls in sorted(PROTOCOLS.classes().items()) if cls.solvable)
+
+
+def solve(prepared: Prepared, spec: ProtocolSpec, rounds: int | None = None) -> SolveResult:
+    """Solve the subgame-perfect equilibrium of the protocol ``spec`` on ``prepared``.
 
     Args:
-        scenario: the validated scenario (None: the one ``prepared`` came from).
+        prepared: the problem's precomputation.
+        spec: the protocol settings.
         rounds: overrides the protocol deadline.
-        prepared: the scenario's precomputation, if already built.
 
     Returns:
         The equilibrium.
 
     Raises:
-        UserError: the scenario has no protocol.
-        SolveError: the protocol has no equilibrium (``single_text``).
+        SolveError: the protocol has no equilibrium (e.g. ``single_text``).
     """
-    from sim.core.solver import solve_alternating, solve_random_proposer
-
-    if scenario is None:
-        if prepared is None or prepared.scenario is None:
-            raise ValueError("solve_scenario needs a scenario (or a Prepared built from one)")
-        scenario = prepared.scenario
-    spec = scenario.protocol
-    if spec is None:
-        raise UserError(f"{scenario.name}: protocol: the scenario has no protocol to solve")
-    if spec.kind == "single_text":
+    protocol = PROTOCOLS.get(spec.kind)(prepared, spec, rounds)
+    try:
+        game = protocol.game()
+    except Unsolvable as exc:
+        names = solvable()
+        listed = ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
         raise SolveError(
-            "protocol.kind: no subgame-perfect equilibrium is defined for single_text "
-            "(the mediator follows a procedure); solve alternating_offers, random_proposer "
-            "or summit_ratification"
-        )
-    if prepared is None:
-        prepared = prepare(scenario)
-    protocol = protocols.get(spec.kind)(prepared, spec, rounds)
-    seats = list(protocol.seats)
-    notes = []
-    if spec.sequencing == "ceasefire_first":
-        notes.append("ceasefire_first sequencing is not modelled: package game solved")
-    notes.append("reservation values held at their base values (dynamics not modelled)")
+            f"protocol.kind: no subgame-perfect equilibrium is defined for {spec.kind} "
+            f"({exc.reason}); solve {listed}"
+        ) from None
+    return _result(prepared, spec.kind, game, _solve_game(prepared, game))
+
+
+def _solve_game(prepared: Prepared, game: Game) -> SPEResult:
+    """Run the solver the game's form names."""
+    seats = list(game.seats)
     U = np.asarray(prepared.U[:, seats])
     acceptable = prepared.agenda_ok[:, None] & prepared.red_ok[:, seats]
+    if game.acceptable is not None:
+        acceptable = acceptable & game.acceptable[:, None]
     d = np.asarray(prepared.reservations)[seats]
     delta = np.asarray(prepared.patience)[seats]
-    position = {a: j for j, a in enumerate(seats)}
-    rule = protocol.rule
-    veto = sorted(position[a] for a in rule.veto)
-    if spec.kind == "random_proposer":
-        p = np.array([protocol.probability[a] for a in seats], dtype=np.float64)
-        spe = solve_random_proposer(
-            U, acceptable, d, delta, protocol.deadline, p / p.sum(), veto, rule.quota
+    veto = list(game.veto)
+    if game.form == "random":
+        if game.probabilities is None:
+            raise ValueError("a random-proposer game needs recognition probabilities")
+        return solve_random_proposer(
+            U, acceptable, d, delta, game.deadline, game.probabilities, veto, game.quota
         )
-    else:
-        if spec.kind == "summit_ratification":
-            ok = ratifiable(prepared, protocol.ratifiers, protocol.ratification_rule)
-            acceptable = acceptable & ok[:, None]
-            notes.append("summit restricted to packages the ratifiers would ratify")
-        spe = solve_alternating(
-            U, acceptable, d, delta, protocol.deadline, list(range(len(seats))), veto,
-            rule.quota,
-        )
-    return _result(prepared, spec.kind, seats, spe, tuple(notes))
+    if game.form != "alternating":
+        raise ValueError(f"unknown game form '{game.form}'")
+    return solve_alternating(
+        U, acceptable, d, delta, game.deadline, list(range(len(seats))), veto, game.quota
+    )
 
 
-def ratifiable(
-    prepared: Prepared, ratifiers: tuple[int, ...], rule: AcceptanceRule
-) -> np.ndarray:
-    """Packages the ratifiers would ratify at their base reservation values.
-
-    A ratifier accepts a package inside its red lines and the agenda constraints worth at
-    least its base reservation value; the ratification rule (veto ratifiers plus a quota
-    of the others) then decides.
-
-    Returns:
-        Shape (k,), bool.
-    """
-    k = prepared.n_packages
-    ok = np.ones(k, dtype=bool)
-    count = np.zeros(k, dtype=np.int64)
-    for r in ratifiers:
-        accepts = (
-            prepared.agenda_ok
-            & prepared.red_ok[:, r]
-            & (prepared.U[:, r] >= prepared.reservations[r])
-        )
-        if r in rule.veto or rule.quota is None:
-            ok &= accepts
-        else:
-            count += accepts
-    if rule.quota is not None:
-        ok &= count >= rule.quota
-    return ok
-
-
-def _result(
-    prepared: Prepared, kind: str, seats: list[int], spe: SPEResult, notes: tuple[str, ...]
-) -> SolveResult:
+def _result(prepared: Prepared, kind: str, game: Game, spe: SPEResult) -> SolveResult:
     problem = prepared.problem
     actors = problem.actors
     if spe.package is None:
@@ -207,7 +152,7 @@ def _result(
             issue: problem.options[i][int(options[i])] for i, issue in enumerate(problem.issues)
         }
         utilities = {a: float(prepared.U[row, i]) for i, a in enumerate(actors)}
-        proposer = actors[seats[int(spe.proposer)]]
+        proposer = actors[game.seats[int(spe.proposer)]]
     return SolveResult(
         package=package,
         row=None if spe.package is None else int(spe.package),
@@ -216,6 +161,6 @@ def _result(
         utilities=utilities,
         protocol=kind,
         agreement_probability=float(spe.agreement_probability),
-        notes=notes,
+        notes=game.notes,
         spe=spe,
     )

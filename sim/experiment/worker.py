@@ -43,8 +43,8 @@ def preload() -> None:
 
     A pool forked afterwards inherits it, instead of every worker importing it again.
     """
+    import sim.api  # noqa: F401
     import sim.engine.api  # noqa: F401
-    import sim.engine.prepared  # noqa: F401
     import sim.engine.solve  # noqa: F401
 
 
@@ -83,7 +83,7 @@ def _point(
     job: Job, st: _State, point_id: int, values: list[Any]
 ) -> tuple[Scenario, str, Prepared]:
     """The validated scenario of a point, its problem key and its `Prepared`."""
-    from sim.engine.prepared import prepare
+    from sim.api import prepare
 
     hit = st.points.get(point_id)
     if hit is None:
@@ -140,10 +140,11 @@ def _spe(scenario: Scenario, prepared: Prepared, rounds: int | None) -> dict[str
     None where the protocol has no equilibrium (`sim.engine.solve.SolveError`) or the
     equilibrium is no deal.
     """
-    from sim.engine.solve import SolveError, solve_scenario
+    from sim.api import solve
+    from sim.engine.solve import SolveError
 
     try:
-        result = solve_scenario(scenario, rounds=rounds, prepared=prepared)
+        result = solve(scenario, rounds=rounds, prepared=prepared)
     except SolveError:
         return None
     return result.package
@@ -165,7 +166,7 @@ def run_chunk(
         The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
         ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``), one entry per run.
     """
-    from sim.engine.api import simulate
+    from sim.api import simulate
 
     st = _state(job)
     point_ids, _, seeds = runs

@@ -128,7 +128,7 @@ def _utility_space(doc: Doc, facts: Facts, scenario: Scenario, out: Path) -> Non
 
 
 def _dance(doc: Doc, facts: Facts, scenario: Scenario, run: pd.Series, out: Path) -> None:
-    from sim.engine.api import simulate
+    from sim.api import simulate
     from sim.engine.plot import dance
 
     results, labels = facts.results, facts.results.labels
@@ -150,7 +150,8 @@ def _dance(doc: Doc, facts: Facts, scenario: Scenario, run: pd.Series, out: Path
                    f"{made}; this is negsim {__version__}")
     doc.para(f"Re-simulated from seed {int(run['seed'])}: {replayed}. Recorded in the "
              f"results: {recorded}{verdict}.")
-    path = dance(result, scenario, out / "dance.png")
+    names = {a: (act.label or a) for a, act in scenario.actors.items()}
+    path = dance(result, out / "dance.png", names, scenario.name)
     doc.image(path, "Proposals round by round: each actor's utility of what was put on the "
                     "table, with its reservation value")
     trace = result.trace

@@ -7,6 +7,9 @@ Red lines become forbidden conjunctions (`Clause`):
     not_both A, B      -> forbid [A][B]
     if_then A, B       -> forbid [A][not B]
 Weights are normalised to sum to one.
+
+`run_config` reads the engine's run settings (protocol, one strategy per actor, dynamics)
+from a scenario.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import itertools
 import numpy as np
 
 from sim.core.problem import Clause, Interaction, Literal, Preferences, Problem
+from sim.engine.settings import DEFAULT_STRATEGY, RunConfig
+from sim.errors import UserError
 from sim.scenario.schema import (
     AtLeast,
     AtMost,
@@ -126,3 +131,22 @@ def compile_problem(scenario: Scenario) -> Problem:
         participants=participants,
         labels=labels,
     )
+
+
+def run_config(scenario: Scenario) -> RunConfig:
+    """The run settings a scenario declares.
+
+    An actor's strategy is its own ``strategy``, else the scenario's ``default_strategy``,
+    else `sim.engine.model.DEFAULT_STRATEGY`.
+
+    Raises:
+        UserError: the scenario has no ``protocol`` (it is analysis-only).
+    """
+    if scenario.protocol is None:
+        raise UserError(
+            f"{scenario.name}: protocol: the scenario has no protocol, so it cannot be "
+            "run (add a 'protocol' section)"
+        )
+    default = scenario.default_strategy or DEFAULT_STRATEGY
+    strategies = tuple(a.strategy or default for a in scenario.actors.values())
+    return RunConfig(scenario.protocol, strategies, scenario.dynamics)

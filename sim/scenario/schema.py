@@ -30,7 +30,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from sim.scenario.specs import DynamicsSpec, ProtocolSpec, StrategySpec
+from sim.scenario.specs import DynamicsSpec, ProtocolSpec, StrategySpec, reference_errors
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
 SnakeId = Annotated[str, Field(pattern=SNAKE, description="snake_case identifier")]
@@ -378,10 +378,11 @@ class Scenario(_Model):
 
 def _engine_reference_errors(scenario: Scenario) -> list[InitErrorDetails]:
     """Errors where protocol/dynamics/strategy settings name unknown actors or issues."""
-    from sim.scenario.specs import reference_errors
-
     out = []
-    for loc, msg in reference_errors(scenario):
+    found = reference_errors(
+        tuple(scenario.actors), tuple(scenario.issues), scenario.protocol, scenario.dynamics
+    )
+    for loc, msg in found:
         out.append(
             InitErrorDetails(type=PydanticCustomError("reference", msg), loc=loc, input=None)
         )

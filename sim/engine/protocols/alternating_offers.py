@@ -20,16 +20,11 @@ from typing import Any
 import numpy as np
 from pydantic import Field, field_validator
 
-from sim.engine.protocols import register
-from sim.engine.protocols.base import (
-    Parties,
-    Protocol,
-    ProtocolParams,
-    ProtocolState,
-    StepResult,
-    check_actor_list,
-    next_seat,
-)
+from sim.engine.protocols.base import Game, Protocol
+from sim.engine.protocols.records import Parties, ProtocolParams, ProtocolState, StepResult
+from sim.engine.protocols.registry import register
+from sim.engine.protocols.rounds import offer_round
+from sim.engine.protocols.rules import check_actor_list, next_seat, unknown_actor_errors
 
 __all__ = ["AlternatingOffers", "AlternatingOffersParams"]
 
@@ -49,19 +44,8 @@ class AlternatingOffersParams(ProtocolParams):
         return check_actor_list(v, 2, "actors")
 
 
-def unknown_actor_errors(
-    names: Sequence[str] | None, actors: Sequence[str], field: str
-) -> list[tuple[tuple, str]]:
-    """``(location, message)`` for every entry of ``names`` that is not an actor id."""
-    out = []
-    for j, a in enumerate(names or ()):
-        if a not in actors:
-            out.append(((field, j), f"unknown actor '{a}'; allowed: {', '.join(actors)}"))
-    return out
-
-
 @register
-class AlternatingOffers(Protocol):
+class AlternatingOffers(Protocol[AlternatingOffersParams]):
     """Stacked alternating offers among the actors of ``order``.
 
     Rule: in round ``t`` the next active actor of ``order`` after the last proposer
@@ -73,9 +57,12 @@ class AlternatingOffers(Protocol):
 
     name = "alternating_offers"
     Params = AlternatingOffersParams
+    solvable = True
 
     @classmethod
-    def reference_errors(cls, params: Any, actors: Sequence[str]) -> list[tuple[tuple, str]]:
+    def reference_errors(
+        cls, params: Any, actors: Sequence[str]
+    ) -> list[tuple[tuple[Any, ...], str]]:
         """Unknown actors in ``order``."""
         return unknown_actor_errors(params.order, actors, "order")
 
@@ -99,35 +86,6 @@ class AlternatingOffers(Protocol):
         """The next active seat after the last proposer."""
         return next_seat(self.seats, state.active, state.turn)
 
-
-def offer_round(
-    protocol: Protocol,
-    state: ProtocolState,
-    parties: Parties,
-    reservations: Sequence[float],
-    proposer: int,
-) -> StepResult:
-    """One round in which ``proposer`` offers and the other active seats respond.
-
-    Shared by the alternating-offers, random-proposer and summit protocols.
-    """
-    view = protocol.prepared.view(state.view)
-    obs = protocol.observe(state, view, proposer, reservations[proposer], state.on_table,
-                           state.history)
-    row = parties.agents[proposer].propose(obs)
-    if row is None:
-        return protocol.conclude(
-            state, view, proposer, None, (None,) * protocol.n, (), parties, reservations,
-            turn=proposer,
-        )
-    row = int(row)
-    protocol.check_proposal(view, proposer, row)
-    history = (*state.history, (state.round, proposer, row))
-    responders = protocol.responders_after(state.active, proposer)
-    responses, accepted = protocol.ask(
-        state, view, proposer, row, responders, parties, reservations, history
-    )
-    return protocol.conclude(
-        state, view, proposer, row, responses, accepted, parties, reservations,
-        turn=proposer, history=history,
-    )
+    def game(self) -> Game:
+        """Alternating offers among the seats, proposers in seat order."""
+        return self._game("alternating")

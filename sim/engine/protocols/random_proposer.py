@@ -17,16 +17,16 @@ from typing import Any
 import numpy as np
 from pydantic import Field, field_validator
 
-from sim.engine.protocols import register
-from sim.engine.protocols.alternating_offers import offer_round
-from sim.engine.protocols.base import (
+from sim.engine.protocols.base import Game, Protocol
+from sim.engine.protocols.records import (
     Parties,
-    Protocol,
     ProtocolError,
     ProtocolParams,
     ProtocolState,
     StepResult,
 )
+from sim.engine.protocols.registry import register
+from sim.engine.protocols.rounds import offer_round
 
 __all__ = ["RandomProposer", "RandomProposerParams"]
 
@@ -56,7 +56,7 @@ class RandomProposerParams(ProtocolParams):
 
 
 @register
-class RandomProposer(Protocol):
+class RandomProposer(Protocol[RandomProposerParams]):
     """Baron-Ferejohn bargaining: a randomly recognised proposer each round.
 
     Rule: in every round the proposer is drawn among the active actors with positive
@@ -69,11 +69,14 @@ class RandomProposer(Protocol):
 
     name = "random_proposer"
     Params = RandomProposerParams
+    solvable = True
 
     @classmethod
-    def reference_errors(cls, params: Any, actors: Sequence[str]) -> list[tuple[tuple, str]]:
+    def reference_errors(
+        cls, params: Any, actors: Sequence[str]
+    ) -> list[tuple[tuple[Any, ...], str]]:
         """Unknown actors among the keys of ``probabilities``."""
-        out = []
+        out: list[tuple[tuple[Any, ...], str]] = []
         for a in params.probabilities or {}:
             if a not in actors:
                 out.append((("probabilities", a),
@@ -104,6 +107,11 @@ class RandomProposer(Protocol):
     ) -> StepResult:
         """One round with a proposer drawn from ``rng`` (the run's generator)."""
         return offer_round(self, state, parties, reservations, self.draw(state, rng))
+
+    def game(self) -> Game:
+        """Baron-Ferejohn bargaining among the seats with the recognition probabilities."""
+        p = np.array([self.probability[a] for a in self.seats], dtype=np.float64)
+        return self._game("random", probabilities=p / p.sum())
 
     def draw(self, state: ProtocolState, rng: Any) -> int:
         """Recognise a proposer among the active actors (one ``rng.random()`` draw)."""

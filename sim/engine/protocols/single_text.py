@@ -20,19 +20,20 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from sim.engine.observation import MediatorObservation
-from sim.engine.protocols import register
-from sim.engine.protocols.alternating_offers import unknown_actor_errors
-from sim.engine.protocols.base import (
+from sim.engine.protocols.base import Game, Protocol, Unsolvable
+from sim.engine.protocols.records import (
     NEUTRAL,
     Parties,
-    Protocol,
-    ProtocolError,
     ProtocolParams,
     ProtocolState,
     StepResult,
-    check_actor_list,
 )
-from sim.scenario.specs import StrategySpec
+from sim.engine.protocols.registry import register
+from sim.engine.protocols.rounds import ask, conclude
+from sim.engine.protocols.rules import check_actor_list, unknown_actor_errors
+from sim.engine.settings import StrategySpec
+from sim.engine.strategies.registry import STRATEGIES
+from sim.errors import InternalError
 
 __all__ = ["NEUTRAL_MEDIATOR", "SingleText", "SingleTextParams"]
 
@@ -63,15 +64,13 @@ class SingleTextParams(ProtocolParams):
     @field_validator("strategy")
     @classmethod
     def _mediator_strategy(cls, v: StrategySpec) -> StrategySpec:
-        from sim.engine.strategies import get, validate_params
-
         try:
-            strategy = get(v.kind)
+            strategy = STRATEGIES.get(v.kind)
         except KeyError as exc:
             raise ValueError(str(exc).strip("'\"")) from None
         if strategy.role != "mediator" or not hasattr(strategy, "draft"):
             raise ValueError(f"strategy '{v.kind}' cannot draft texts (its role is not mediator)")
-        validate_params(v.kind, v.params)
+        STRATEGIES.validate_params(v.kind, v.params)
         return v
 
     @field_validator("parties")
@@ -81,7 +80,7 @@ class SingleTextParams(ProtocolParams):
 
 
 @register
-class SingleText(Protocol):
+class SingleText(Protocol[SingleTextParams]):
     """A mediator's single negotiating text, revised until the parties accept it.
 
     Rule: in round 0 of a stage the mediator drafts its first text; in every later round
@@ -101,9 +100,12 @@ class SingleText(Protocol):
 
     name = "single_text"
     Params = SingleTextParams
+    records_objections = True
 
     @classmethod
-    def reference_errors(cls, params: Any, actors: Sequence[str]) -> list[tuple[tuple, str]]:
+    def reference_errors(
+        cls, params: Any, actors: Sequence[str]
+    ) -> list[tuple[tuple[Any, ...], str]]:
         """Unknown actors as mediator or among the parties."""
         out = unknown_actor_errors(params.parties, actors, "parties")
         m = params.mediator
@@ -132,6 +134,14 @@ class SingleText(Protocol):
         """Nobody proposes: the mediator drafts every text (`NEUTRAL` for the quota)."""
         return (NEUTRAL,)
 
+    def game(self) -> Game:
+        """No game: the mediator follows a procedure, not incentives.
+
+        Raises:
+            Unsolvable: always.
+        """
+        raise Unsolvable("the mediator follows a procedure")
+
     def essential(self, actor: int) -> bool:
         """The talks cannot go on without a mediator that is a party."""
         return actor == self.mediator_index
@@ -153,8 +163,8 @@ class SingleText(Protocol):
         obs = MediatorObservation(
             round=state.round,
             deadline=self.deadline,
-            relative_time=self._times[state.round],
-            packages=self._packages,
+            relative_time=self.times[state.round],
+            packages=self.packages,
             radix=self.prepared.radix,
             utilities=utilities,
             feasible=feasible,
@@ -163,27 +173,27 @@ class SingleText(Protocol):
         )
         row = parties.mediator.draft(obs)
         if row is None:
-            return self.conclude(
-                state, view, m, None, (None,) * self.n, (), parties, reservations
+            return conclude(
+                self, state, view, m, None, (None,) * self.n, (), parties, reservations
             )
         row = int(row)
         if not (0 <= row < feasible.shape[0] and feasible[row]):
-            raise ProtocolError(
+            raise InternalError(
                 f"the mediator drafted package row {row}, outside its feasible set "
                 "(a strategy bug)"
             )
         history = (*state.history, (state.round, m, row))
         responders = state.active
-        responses, accepted = self.ask(
-            state, view, m, row, responders, parties, reservations, history
+        responses, accepted = ask(
+            self, state, view, row, responders, parties, reservations, history
         )
         issues = view.issue_set
         objections = {
             a: (() if a in accepted else tuple(i for i in responses[a].objections if i in issues))
             for a in responders
         }
-        return self.conclude(
-            state, view, m, row, responses, accepted, parties, reservations,
+        return conclude(
+            self, state, view, m, row, responses, accepted, parties, reservations,
             history=history,
             texts=(*state.texts, row),
             objections=(*state.objections, objections),

@@ -19,21 +19,25 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from sim.engine.observation import Response
-from sim.engine.protocols import register
-from sim.engine.protocols.alternating_offers import offer_round, unknown_actor_errors
-from sim.engine.protocols.base import (
+from sim.engine.prepared import Prepared, StageView
+from sim.engine.protocols.base import Game, Protocol
+from sim.engine.protocols.records import (
     NEUTRAL,
-    AcceptanceRule,
     Parties,
-    Protocol,
     ProtocolParams,
     ProtocolState,
     StepResult,
+)
+from sim.engine.protocols.registry import register
+from sim.engine.protocols.rounds import ask, offer_round
+from sim.engine.protocols.rules import (
+    AcceptanceRule,
     check_actor_list,
     next_seat,
+    unknown_actor_errors,
 )
 
-__all__ = ["SummitRatification", "SummitRatificationParams"]
+__all__ = ["SummitRatification", "SummitRatificationParams", "ratifiable"]
 
 #: The default negotiators, when the scenario has both.
 DEFAULT_NEGOTIATORS = ("united_states", "russia")
@@ -68,7 +72,7 @@ class SummitRatificationParams(ProtocolParams):
 
 
 @register
-class SummitRatification(Protocol):
+class SummitRatification(Protocol[SummitRatificationParams]):
     """A bilateral (or small) summit whose package the absent parties must ratify.
 
     Rule: the negotiators make alternating offers in their listed order and a package
@@ -85,9 +89,12 @@ class SummitRatification(Protocol):
 
     name = "summit_ratification"
     Params = SummitRatificationParams
+    solvable = True
 
     @classmethod
-    def reference_errors(cls, params: Any, actors: Sequence[str]) -> list[tuple[tuple, str]]:
+    def reference_errors(
+        cls, params: Any, actors: Sequence[str]
+    ) -> list[tuple[tuple[Any, ...], str]]:
         """Unknown actors among negotiators or ratifiers."""
         return unknown_actor_errors(params.negotiators, actors, "negotiators") + (
             unknown_actor_errors(params.ratifiers, actors, "ratifiers")
@@ -130,7 +137,7 @@ class SummitRatification(Protocol):
     def on_agreement(
         self,
         state: ProtocolState,
-        view: Any,
+        view: StageView,
         row: int,
         parties: Parties,
         reservations: Sequence[float],
@@ -139,8 +146,55 @@ class SummitRatification(Protocol):
         """Put the summit's package to the ratifiers; ``(ratified, their responses)``."""
         if not self.ratifiers:
             return True, None
-        responses, accepted = self.ask(
-            state, view, NEUTRAL, row, self.ratifiers, parties, reservations, history
+        responses, accepted = ask(
+            self, state, view, row, self.ratifiers, parties, reservations, history
         )
         ratified = self.ratification_rule.passes(NEUTRAL, accepted, self.ratifiers)
         return ratified, responses
+
+    def game(self) -> Game:
+        """The negotiators bargain by alternating offers over what would be ratified.
+
+        Far-sighted negotiators never agree on a package that would be stillborn: a
+        stillborn deal ends the talks with everyone at their disagreement payoff, which
+        the negotiators can always obtain by letting the deadline pass, so restricting
+        the summit to ratifiable packages gives the same equilibrium whenever waiting is
+        weakly better than a stillborn deal (always, with discounting and constant
+        reservation values).
+        """
+        ok = ratifiable(self.prepared, self.ratifiers, self.ratification_rule)
+        return self._game(
+            "alternating",
+            acceptable=ok,
+            notes=("summit restricted to packages the ratifiers would ratify",),
+        )
+
+
+def ratifiable(
+    prepared: Prepared, ratifiers: tuple[int, ...], rule: AcceptanceRule
+) -> np.ndarray:
+    """Packages the ratifiers would ratify at their base reservation values.
+
+    A ratifier accepts a package inside its red lines and the agenda constraints worth at
+    least its base reservation value; the ratification rule (veto ratifiers plus a quota
+    of the others) then decides.
+
+    Returns:
+        Shape (k,), bool.
+    """
+    k = prepared.n_packages
+    ok = np.ones(k, dtype=bool)
+    count = np.zeros(k, dtype=np.int64)
+    for r in ratifiers:
+        accepts = (
+            prepared.agenda_ok
+            & prepared.red_ok[:, r]
+            & (prepared.U[:, r] >= prepared.reservations[r])
+        )
+        if r in rule.veto or rule.quota is None:
+            ok &= accepts
+        else:
+            count += accepts
+    if rule.quota is not None:
+        ok &= count >= rule.quota
+    return ok

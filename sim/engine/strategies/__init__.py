@@ -1,17 +1,17 @@
-"""Negotiation strategies and their registry.
+"""Negotiation strategies, one module each, registered by name.
 
 Core objects:
     Strategy, StrategyParams: the contract (`sim.engine.strategies.base`).
-    register, get, names, build, validate_params, UnknownStrategy: the registry
-        (`sim.engine.strategies.registry`).
-    One module per strategy: ``time_dependent`` (with the ``boulware``, ``linear`` and
-    ``conceder`` presets), ``reciprocal``, ``hardliner``, ``reservation_aware`` and
-    ``mediator``. Importing this package registers them all.
+    STRATEGIES, register, get, names, build, validate_params, UnknownStrategy: the
+        registry (`sim.engine.strategies.registry`).
+    SUPPORT: the modules of this package that define no strategy.
+
+Every other module of this package defines exactly one strategy and is imported here by
+discovery (no hand-kept list): adding a strategy is adding a module.
 
 Example:
     >>> import numpy as np
-    >>> from sim.engine.strategies import build, names
-    >>> from sim.scenario.specs import StrategySpec
+    >>> from sim.engine.settings import StrategySpec
     >>> "boulware" in names()
     True
     >>> build(StrategySpec(kind="hardliner", params={"aspiration": 0.8}),
@@ -19,15 +19,12 @@ Example:
     0.8
 """
 
-from sim.engine.strategies import (  # noqa: F401  (importing registers the strategies)
-    hardliner,
-    mediator,
-    reciprocal,
-    reservation_aware,
-    time_dependent,
-)
+from __future__ import annotations
+
+from sim.engine.registry import discover
 from sim.engine.strategies.base import Strategy, StrategyParams
 from sim.engine.strategies.registry import (
+    STRATEGIES,
     UnknownStrategy,
     build,
     format_params_error,
@@ -38,6 +35,9 @@ from sim.engine.strategies.registry import (
 )
 
 __all__ = [
+    "STRATEGIES",
+    "MODULES",
+    "SUPPORT",
     "Strategy",
     "StrategyParams",
     "UnknownStrategy",
@@ -48,3 +48,10 @@ __all__ = [
     "register",
     "validate_params",
 ]
+
+#: Modules of this package that are machinery, not strategies.
+SUPPORT = frozenset({"base", "registry", "opponent"})
+
+
+#: The modules that define strategies, every one imported here.
+MODULES = discover(__name__, __path__, SUPPORT)

@@ -11,14 +11,16 @@ Core objects:
         rejection and is counted in ``guard_trips`` (the contract tests require zero).
 
 Speed: a decision must cost O(log m) or O(window), never a scan of all packages. The
-helpers here (`Strategy.count_at_or_above`, `Strategy.objections`) respect that.
+helpers here (`Strategy.count_at_or_above`, `Strategy.objections`) respect that; no
+strategy instance copies a package-sized array, and objections are computed only for a
+protocol that reads them.
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -39,7 +41,10 @@ class StrategyParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Strategy(ABC):
+P = TypeVar("P", bound=StrategyParams)
+
+
+class Strategy(ABC, Generic[P]):
     """Base class: one negotiating behaviour.
 
     Subclasses set the class attributes, define a nested ``Params`` model and implement
@@ -67,21 +72,22 @@ class Strategy(ABC):
     role: ClassVar[Role] = "negotiator"
     Params: ClassVar[type[StrategyParams]] = StrategyParams
 
-    def __init__(self, params: StrategyParams | dict | None, rng: np.random.Generator) -> None:
+    def __init__(
+        self, params: StrategyParams | dict[str, Any] | None, rng: np.random.Generator
+    ) -> None:
         """Create the strategy.
 
         Args:
-            params: a ``Params`` instance, or a mapping validated into one (None: defaults).
+            params: a ``Params`` instance (as `sim.engine.strategies.build` passes it,
+                validated once), or a mapping validated here (None: defaults).
             rng: the explicit generator this strategy may draw from.
         """
         if not isinstance(params, self.Params):
             params = self.Params.model_validate(params or {})
-        self.params = params
+        self.params: P = cast(P, params)
         self.rng = rng
         self.guard_trips = 0
-        self._su: np.ndarray | None = None
-        self._neg_su: np.ndarray | None = None
-        self._shortfall_key: tuple | None = None
+        self._shortfall_key: tuple[Any, ...] | None = None
         self._shortfall: list[float] = []
         self._offsets: list[int] = []
         self._objections: dict[int, tuple[int, ...]] = {}
@@ -110,12 +116,14 @@ class Strategy(ABC):
             return None
         return row
 
-    def respond(self, obs: Observation, offer: int) -> Response:
-        """Accept or reject ``offer``; a rejection names the issues objected to.
+    def respond(self, obs: Observation, offer: int, explain: bool = False) -> Response:
+        """Accept or reject ``offer``; with ``explain``, a rejection names its objections.
 
         Args:
             obs: this actor's observation.
             offer: the package row on the table.
+            explain: name the issues objected to when rejecting (only protocols that read
+                objections ask for them).
 
         Returns:
             The response; ``accept`` is only true for an allowed package.
@@ -125,7 +133,9 @@ class Strategy(ABC):
             self.guard_trips += 1
             accept = False
         if accept:
-            return Response(True)
+            return _ACCEPT
+        if not explain:
+            return _REJECT
         return Response(False, self.objections(obs, int(offer)))
 
     @abstractmethod
@@ -133,17 +143,17 @@ class Strategy(ABC):
         """The lowest own utility the strategy accepts at this point (``inf``: nothing)."""
 
     # ------------------------------------------------------------------ helpers
-    def count_at_or_above(self, obs: Observation, target: float) -> int:
+    @staticmethod
+    def count_at_or_above(obs: Observation, target: float) -> int:
         """How many rows of ``obs.order`` have utility ``>= target`` (binary search).
 
-        The negated ``sorted_utilities`` is computed once per distinct array and cached,
-        so each call costs O(log m).
+        Searches the stage's shared ascending copy (``obs.ascending_utilities``), so each
+        call costs O(log m) and no strategy copies the array.
         """
-        su = obs.sorted_utilities
-        if su is not self._su:
-            self._su = su
-            self._neg_su = np.negative(su)
-        return int(np.searchsorted(self._neg_su, -target, side="right"))
+        asc = obs.ascending_utilities
+        if asc is None:  # an observation built by hand
+            asc = np.ascontiguousarray(obs.sorted_utilities[::-1])
+        return int(asc.shape[0] - np.searchsorted(asc, target, side="left"))
 
     def objections(self, obs: Observation, offer: int) -> tuple[int, ...]:
         """The issues this actor objects to in package ``offer``.
@@ -209,3 +219,7 @@ class Strategy(ABC):
     @abstractmethod
     def _respond(self, obs: Observation, offer: int) -> bool:
         """The strategy's own acceptance rule (checked by `respond`)."""
+
+
+_ACCEPT = Response(True)
+_REJECT = Response(False)

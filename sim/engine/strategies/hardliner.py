@@ -28,7 +28,7 @@ class HardlinerParams(StrategyParams):
 
 
 @register
-class Hardliner(Strategy):
+class Hardliner(Strategy[HardlinerParams]):
     """Always propose its best package; accept only offers above a fixed demand.
 
     Rule: the demand is ``u_low + aspiration * (u_max - u_low)``, where ``u_max`` and

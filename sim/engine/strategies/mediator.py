@@ -8,6 +8,8 @@ Core object:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from sim.engine.observation import MediatorObservation, Observation
@@ -22,7 +24,7 @@ class MediatorParams(StrategyParams):
 
 
 @register
-class Mediator(Strategy):
+class Mediator(Strategy[MediatorParams]):
     """Draft a single text and revise only what the parties object to.
 
     First text: the feasible package the mediator likes best by its own utilities; ties
@@ -54,7 +56,9 @@ class Mediator(Strategy):
     reservation_aware = True
     Params = MediatorParams
 
-    def __init__(self, params: StrategyParams | dict | None, rng: np.random.Generator) -> None:
+    def __init__(
+        self, params: StrategyParams | dict[str, Any] | None, rng: np.random.Generator
+    ) -> None:
         """Create the mediator (see `Strategy.__init__`)."""
         # caches keyed by the identity of the arrays they derive from; kept across resets
         self._space: tuple | None = None

@@ -33,7 +33,7 @@ class ReciprocalParams(StrategyParams):
 
 
 @register
-class Reciprocal(Strategy):
+class Reciprocal(Strategy[ReciprocalParams]):
     """Tit-for-tat in concessions: match the others' average concession, never below BATNA.
 
     Rule: the target starts at the best utility among the packages it may propose. Each

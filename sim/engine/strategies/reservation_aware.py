@@ -28,7 +28,7 @@ class ReservationAwareParams(StrategyParams):
 
 
 @register
-class ReservationAware(Strategy):
+class ReservationAware(Strategy[ReservationAwareParams]):
     """Accept whatever beats the current BATNA; propose near its best, towards the others.
 
     Rule: the demand is the current reservation value plus ``margin``; as the war moves

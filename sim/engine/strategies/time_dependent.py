@@ -3,14 +3,14 @@
 Core objects:
     TimeDependent (``time_dependent``): demands fall along a concession curve of relative
         time; offers near the current demand, chosen to resemble what the others propose.
-    Boulware, Linear, Conceder (``boulware``, ``linear``, ``conceder``): the same with the
-        curve fixed to a preset of `sim.core.concession.PRESETS`.
+    PresetParams: the parameters of a preset curve (everything but the curve); the presets
+        ``boulware``, ``linear`` and ``conceder`` are one module each.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -21,7 +21,7 @@ from sim.engine.strategies.base import Strategy, StrategyParams
 from sim.engine.strategies.opponent import FrequencyModel
 from sim.engine.strategies.registry import register
 
-__all__ = ["Boulware", "Conceder", "Linear", "TimeDependent"]
+__all__ = ["CurveParams", "PresetParams", "TimeDependent", "TimeDependentParams"]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -74,7 +74,7 @@ class TimeDependentParams(CurveParams):
 
 
 @register
-class TimeDependent(Strategy):
+class TimeDependent(Strategy[CurveParams]):
     """Concede along a curve of relative time; offer what resembles the others' asks.
 
     Rule: the aspiration at relative time ``t`` is
@@ -98,10 +98,12 @@ class TimeDependent(Strategy):
     name = "time_dependent"
     time_dependent = True
     reservation_aware = True
-    Params = TimeDependentParams
+    Params: ClassVar[type[StrategyParams]] = TimeDependentParams
     preset: ClassVar[str | None] = None
 
-    def __init__(self, params: StrategyParams | dict | None, rng: np.random.Generator) -> None:
+    def __init__(
+        self, params: StrategyParams | dict[str, Any] | None, rng: np.random.Generator
+    ) -> None:
         """Create the strategy (see `Strategy.__init__`)."""
         super().__init__(params, rng)
         self.stochastic = self.params.explore > 0.0
@@ -110,8 +112,9 @@ class TimeDependent(Strategy):
             self._family = str(PRESETS[preset]["family"])
             self._exponent = float(PRESETS[preset]["exponent"])
         else:
-            self._family = self.params.family
-            self._exponent = self.params.e if self.params.family == "poly" else self.params.beta
+            curve = cast(TimeDependentParams, self.params)
+            self._family = curve.family
+            self._exponent = curve.e if curve.family == "poly" else curve.beta
 
     def _reset(self) -> None:
         self._model = FrequencyModel()
@@ -178,41 +181,5 @@ def _ascending_stable(u: np.ndarray) -> np.ndarray:
     return np.argsort(u, kind="stable")
 
 
-class _PresetParams(CurveParams):
+class PresetParams(CurveParams):
     """Parameters of a preset curve: everything but the curve."""
-
-
-@register
-class Boulware(TimeDependent):
-    """`TimeDependent` with the Boulware curve (polynomial, ``e = 0.2``): holds out.
-
-    Source: Faratin, Sierra and Jennings (1998); the preset is `PRESETS['boulware']`.
-    """
-
-    name = "boulware"
-    preset = "boulware"
-    Params = _PresetParams
-
-
-@register
-class Linear(TimeDependent):
-    """`TimeDependent` with the linear curve (polynomial, ``e = 1``).
-
-    Source: Faratin, Sierra and Jennings (1998); the preset is `PRESETS['linear']`.
-    """
-
-    name = "linear"
-    preset = "linear"
-    Params = _PresetParams
-
-
-@register
-class Conceder(TimeDependent):
-    """`TimeDependent` with the Conceder curve (polynomial, ``e = 5``): gives ground early.
-
-    Source: Faratin, Sierra and Jennings (1998); the preset is `PRESETS['conceder']`.
-    """
-
-    name = "conceder"
-    preset = "conceder"
-    Params = _PresetParams

@@ -1,0 +1,185 @@
+"""The engine's run settings: protocol, strategy and dynamics specs (pydantic, frozen).
+
+Core objects:
+    StrategySpec: a registered strategy name plus its parameters.
+    AcceptanceSpec: veto actors plus a quota among the other responders.
+    ProtocolSpec: a registered protocol name, deadline, acceptance rule, sequencing,
+        walking away, plus protocol-specific parameters.
+    StateVar / Event / ReservationRule / DynamicsSpec: the exogenous war state, scheduled
+        events, and each actor's reservation value as a declared linear function of it.
+    SpecSource: provenance attached to a setting (ignored by the engine).
+    RunConfig: how a prepared problem is run: the protocol, one strategy per actor and the
+        war dynamics.
+    DEFAULT_STRATEGY: the strategy of an actor that names none.
+
+The engine owns these models; scenario files embed them (`sim.scenario.specs` adds the
+checks against the registries: a registered ``kind`` and ``params`` valid for it). The
+engine itself validates ``params`` when it builds a protocol or a strategy, so settings
+made in Python are checked too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "DEFAULT_STRATEGY",
+    "AcceptanceSpec",
+    "DynamicsSpec",
+    "Event",
+    "ProtocolSpec",
+    "ReservationRule",
+    "RunConfig",
+    "SpecSource",
+    "StateVar",
+    "StrategySpec",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SpecSource(_Model):
+    """Provenance (same shape as `sim.scenario.schema.Source`)."""
+
+    quote: str | None = None
+    assumption: str | None = None
+
+
+class StrategySpec(_Model):
+    """A registered strategy and its parameters.
+
+    ``kind`` must be a name of `sim.engine.strategies.names()`; ``params`` is validated by
+    that class's ``Params`` model (unknown keys are errors).
+    """
+
+    kind: str = Field(description="Registered strategy name.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Strategy parameters.")
+    source: SpecSource | None = Field(None, description="Why this actor plays this strategy.")
+
+
+class AcceptanceSpec(_Model):
+    """Who must accept: every veto actor, plus ``quota`` of the other responders."""
+
+    veto: list[str] | Literal["all"] = Field("all", description="Veto actors, or 'all'.")
+    quota: int | Literal["all", "majority"] = Field(
+        "all", description="How many non-veto responders must also accept."
+    )
+
+
+class ProtocolSpec(_Model):
+    """How the talks are run.
+
+    ``kind`` must be a name of `sim.engine.protocols.names()`; ``params`` is validated by
+    that class's ``Params`` model (unknown keys are errors). The shared rules (acceptance,
+    sequencing, walking away, deadline) are documented in `sim.engine.protocols.base`.
+    """
+
+    kind: str = Field(description="Registered protocol name.")
+    deadline: int = Field(30, ge=1, le=10_000, description="Rounds before the talks end.")
+    acceptance: AcceptanceSpec = Field(default_factory=AcceptanceSpec)
+    sequencing: Literal["package", "ceasefire_first"] = Field(
+        "package", description="Package deal, or the ceasefire issue settled first on its own."
+    )
+    ceasefire_issue: str = Field("ceasefire", description="Issue settled first.")
+    walk_away: bool = Field(True, description="Actors may leave when talks are not worth it.")
+    walk_away_after: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Fraction of the deadline after which an actor also leaves when nothing "
+        "the others have shown willingness toward beats its reservation value (before "
+        "that, only when nothing left on the agenda does).",
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="Protocol parameters.")
+
+
+class StateVar(_Model):
+    """One exogenous state variable: initial value, drift and noise per round, bounds.
+
+    Each round: ``x <- clip(x + drift + noise * N(0, 1) + events, min, max)``.
+    """
+
+    initial: float = Field(description="Value before the first round.")
+    drift: float = Field(0.0, description="Change per round.")
+    noise: float = Field(0.0, ge=0.0, description="Standard deviation of the change per round.")
+    min: float = Field(float("-inf"), description="Lower bound (values are clipped).")
+    max: float = Field(float("inf"), description="Upper bound (values are clipped).")
+    label: str = Field("", description="Display label.")
+    source: SpecSource | None = Field(None, description="Provenance of these numbers.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> StateVar:
+        if self.min > self.max:
+            raise PydanticCustomError(
+                "bounds", "min {lo} exceeds max {hi}", {"lo": self.min, "hi": self.max}
+            )
+        if not self.min <= self.initial <= self.max:
+            raise PydanticCustomError(
+                "bounds",
+                "initial {x} is outside [{lo}, {hi}]",
+                {"x": self.initial, "lo": self.min, "hi": self.max},
+            )
+        return self
+
+
+class Event(_Model):
+    """A scheduled change of the state at a given round: ``set`` first, then ``add``."""
+
+    round: int = Field(ge=0, description="Round (0-based) at which the event happens.")
+    set: dict[str, float] = Field(default_factory=dict, description="Variables set to a value.")
+    add: dict[str, float] = Field(default_factory=dict, description="Variables shifted by a value.")
+    label: str = Field("", description="Display label.")
+    source: SpecSource | None = Field(None, description="Provenance of the event.")
+
+
+class ReservationRule(_Model):
+    """reservation(t) = clip(base + sum_k coef_k * (state_k(t) - state_k.initial), 0, 1)."""
+
+    coefficients: dict[str, float] = Field(
+        default_factory=dict, description="State variable -> reservation change per unit."
+    )
+    source: SpecSource | None = Field(None, description="Provenance of the coefficients.")
+
+
+class DynamicsSpec(_Model):
+    """The war of attrition that goes on while the parties talk.
+
+    Compiled to arrays by `sim.engine.dynamics.compile_dynamics`.
+    """
+
+    state: dict[str, StateVar] = Field(
+        default_factory=dict, description="State variables, in this order."
+    )
+    events: list[Event] = Field(
+        default_factory=list, description="Scheduled events; same-round events apply in order."
+    )
+    reservation: dict[str, ReservationRule] = Field(
+        default_factory=dict, description="Actor id -> how its reservation value follows the state."
+    )
+
+
+#: The strategy of an actor that names none when the scenario has no default_strategy:
+#: linear concession (Faratin et al., 1998), the neutral middle of the time-dependent
+#: family.
+DEFAULT_STRATEGY = StrategySpec(kind="linear")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How a prepared problem is run.
+
+    Attributes:
+        protocol: the protocol settings.
+        strategies: one strategy spec per actor, in problem order.
+        dynamics: the war dynamics, or None for constant reservation values.
+    """
+
+    protocol: ProtocolSpec
+    strategies: tuple[StrategySpec, ...]
+    dynamics: DynamicsSpec | None = None
