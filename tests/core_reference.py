@@ -300,14 +300,17 @@ def ref_blocks_alone(problem: Problem, pkgs, urows, res) -> list[dict]:
     named = [("red", a, c.name) for a in ref_participants(problem)
              for c in problem.preferences[a].red_lines]
     named += [("agenda", None, c.name) for c in problem.constraints]
+    named += [("res", a, None) for a in ref_participants(problem)]
+    kinds = {"red": "red_line", "agenda": "agenda", "res": "reservation"}
     for kind, a, name in named:
         n = 0
         for pkg, u in zip(pkgs, urows, strict=True):
             v = ref_violations(problem, pkg, u, res)
             if v == [(kind, a, name)]:
                 n += 1
-        out.append({"actor": problem.actors[a] if kind == "red" else "agenda", "name": name,
-                    "blocks_alone": n})
+        out.append({"actor": "agenda" if kind == "agenda" else problem.actors[a],
+                    "name": "reservation" if kind == "res" else name,
+                    "blocks_alone": n, "kind": kinds[kind]})
     return out
 
 

@@ -105,7 +105,7 @@ def test_single_red_line_blocking_everything_is_found():
     assert an.minimal_relaxation["red_lines"] == [{"actor": "A", "name": "nothing goes"}]
     assert an.minimal_relaxation["opens"] == 6
     assert an.solutions == dict.fromkeys(an.solutions)
-    by_name = {r["name"]: r["blocks_alone"] for r in an.red_lines}
+    by_name = {r["name"]: r["blocks_alone"] for r in an.red_lines if r["kind"] == "red_line"}
     assert by_name == {"never x=lo": 0, "nothing goes": 6}
     out = analysis_to_json(problem, an)
     assert out["n_feasible"] == 0 and all(v is None for v in out["solutions"].values())
@@ -138,7 +138,8 @@ def test_agenda_constraints_reported_and_kept():
                                     Literal(1, np.array([False, False, True]))))
     problem = _toy([], constraints=[ex])
     an = analyze(problem)
-    assert {"actor": "agenda", "name": "x and y both hi", "blocks_alone": 1} in an.red_lines
+    assert {"actor": "agenda", "name": "x and y both hi", "blocks_alone": 1,
+            "kind": "agenda"} in an.red_lines
     assert not an.pareto[8] and an.agenda_ok.sum() == 8
 
 
@@ -166,8 +167,9 @@ def test_analyze_matches_references(seed):
         "utilitarian": ref_utilitarian(rows, feas),
     }
     out = analysis_to_json(problem, an)
-    assert list(out) == ["n_outcomes", "n_feasible", "pareto_size", "feasible_pareto_size",
-                         "solutions", "red_lines", "minimal_relaxation", "elapsed_s"]
+    assert {"n_outcomes", "n_feasible", "pareto_size", "feasible_pareto_size", "solutions",
+            "red_lines", "minimal_relaxation", "elapsed_s"} <= set(out)  # keys only added
+    assert out["n_feasible_unanimous"] == out["n_feasible"]  # no rule given: unanimity
     assert out["n_outcomes"] == len(pkgs) and out["n_feasible"] == len(feas)
     for name, s in out["solutions"].items():
         if s is not None:
@@ -188,7 +190,9 @@ def test_one_issue_and_duplicated_rows():
     assert an.solutions["utilitarian"] == 3
     assert package_dict(problem, 1) == {"deal": "q"}
     assert package_dict(problem, [2]) == {"deal": "r"}
-    assert an.minimal_relaxation is None and an.red_lines == []
+    assert an.minimal_relaxation is None
+    assert an.red_lines == [{"actor": a, "name": "reservation", "blocks_alone": 0,
+                             "kind": "reservation"} for a in ("A", "B")]
 
 
 def test_analyze_options():

@@ -677,7 +677,7 @@ def test_input_validation():
     with pytest.raises(ValueError):
         solve_alternating(U, acc.astype(int), 0.0, 0.9, 2, [0, 1])
     with pytest.raises(ValueError):
-        solve_alternating(U, acc, 0.0, 0.0, 2, [0, 1])
+        solve_alternating(U, acc, 0.0, -0.1, 2, [0, 1])  # patience 0 is allowed, below is not
     with pytest.raises(ValueError):
         solve_alternating(U, acc, 0.0, 1.1, 2, [0, 1])
     with pytest.raises(ValueError):

@@ -1,13 +1,21 @@
 """Whole-space analysis of a negotiation problem.
 
 `analyze` enumerates every package, computes every actor's utility, the red-line and
-agenda masks, the feasible set, the Pareto frontiers (of the agenda-allowed space and of
-the feasible set), the four bargaining solutions over the feasible set and, optionally,
-the constraint diagnostics.  Large spaces are processed chunk by chunk where that bounds
-the temporaries (utilities, diagnostics); the result arrays themselves are kept whole.
+agenda masks, the feasible set, the zone of an acceptance rule (`sim.core.zone`; by
+default unanimity among the participants, which is the feasible set), the Pareto
+frontiers (of the agenda-allowed space, of the feasible set and of the zone), the four
+bargaining solutions over the zone and over the feasible set and, optionally, the
+constraint diagnostics and per-actor thresholds (`sim.core.thresholds`).  Large spaces
+are processed chunk by chunk where that bounds the temporaries (utilities, diagnostics);
+the result arrays themselves are kept whole.
 
-Solutions are computed on the participants' utilities, with their reservation values as
-the disagreement point.
+Solutions are computed on the utilities of the rule's seats (the participants, for the
+feasible set), with their reservation values as the disagreement point and each actor's
+``bargaining_power`` as its exponent in the Nash product. Over a zone that is not
+unanimous the formulas are unchanged: Kalai-Smorodinsky, egalitarian and utilitarian
+count the negative gains of seats a package leaves below their reservation value, and
+the Nash product, defined only where every gain is non-negative, is taken over the
+zone's packages that every seat accepts (None when there is none).
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ from .pareto import pareto_mask, pareto_mask_subset
 from .problem import Problem
 from .solutions import egalitarian, kalai_smorodinsky, nash_point, utilitarian
 from .space import decode, enumerate_packages
+from .thresholds import actor_summary, ideal_point
 from .utility import utility_matrix
+from .zone import VotingRule, accepting, unanimity, zone_mask
 
 SOLUTION_NAMES = ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
 _DIGITS = 6
@@ -52,6 +62,17 @@ class Analysis:
         minimal_relaxation: `minimal_relaxation` output (None without diagnostics or
             when something is feasible).
         elapsed_s: wall-clock seconds spent in `analyze`.
+        rule: the acceptance rule of the zone (unanimity among the participants unless
+            another was given).
+        zone: shape (k,), the packages that could pass under ``rule``.
+        zone_pareto: Pareto-optimal among the zone's packages, shape (k,).
+        solutions_unanimous: the solutions over the feasible set (the same as
+            ``solutions`` under unanimity).
+        nash_weights: the bargaining powers used, shape (n_actors,).
+        actors: per actor, `sim.core.thresholds.actor_summary` (empty without
+            diagnostics).
+        ideal: each actor's best utility over the zone, or None when it is empty.
+        strict: whether reservation values were strict thresholds.
     """
 
     packages: PackageArray
@@ -66,6 +87,14 @@ class Analysis:
     red_lines: list[dict[str, Any]] = field(default_factory=list)
     minimal_relaxation: dict[str, Any] | None = None
     elapsed_s: float = 0.0
+    rule: VotingRule | None = None
+    zone: BoolArray | None = None
+    zone_pareto: BoolArray | None = None
+    solutions_unanimous: dict[str, int | None] = field(default_factory=dict)
+    nash_weights: FloatArray | None = None
+    actors: list[dict[str, Any]] = field(default_factory=list)
+    ideal: FloatArray | None = None
+    strict: bool = False
 
 
 def solve_all(U: FloatArray, participants: Iterable[int], reservations: ArrayLike,
@@ -102,14 +131,20 @@ def solve_all(U: FloatArray, participants: Iterable[int], reservations: ArrayLik
 
 
 def analyze(problem: Problem, reservations: ArrayLike | None = None, diagnostics: bool = True,
-            nash_weights: ArrayLike | None = None) -> Analysis:
+            nash_weights: ArrayLike | None = None, rule: VotingRule | None = None,
+            strict: bool = False) -> Analysis:
     """Analyse the whole outcome space of a problem.
 
     Args:
         problem: the compiled problem.
         reservations: per-actor reservation values; defaults to the preferences'.
-        diagnostics: also compute `blocks_alone` and `minimal_relaxation`.
-        nash_weights: bargaining powers for the Nash solution, one per actor.
+        diagnostics: also compute `blocks_alone`, `minimal_relaxation` and the per-actor
+            thresholds.
+        nash_weights: bargaining powers for the Nash solution, one per actor; defaults to
+            each actor's ``bargaining_power``.
+        rule: the acceptance rule whose zone the solutions are taken over; defaults to
+            unanimity among the participants (the feasible set).
+        strict: reservation values are strict thresholds (worth more than no deal).
 
     Returns:
         The `Analysis`.
@@ -124,19 +159,31 @@ def analyze(problem: Problem, reservations: ArrayLike | None = None, diagnostics
     feasible = agenda.copy()
     for a in parts:
         feasible &= red[:, a]
-        feasible &= reservation_ok(U, res, a)
+        feasible &= reservation_ok(U, res, a, strict)
+    weights = np.asarray([p.bargaining_power for p in problem.preferences]
+                         if nash_weights is None else nash_weights, dtype=np.float64)
     pareto = pareto_mask(U, agenda)
     feasible_pareto = pareto_mask_subset(U, feasible, pareto)  # feasible is inside agenda
-    solutions = solve_all(U, parts, res, feasible, nash_weights)
-    red_lines, relax = [], None
+    unanimous = solve_all(U, parts, res, feasible, weights)
+    if rule is None:
+        rule, zone, zone_pareto, solutions = unanimity(parts), feasible, feasible_pareto, unanimous
+    else:
+        zone = zone_mask(accepting(U, red, agenda, res, rule, strict), rule)
+        zone_pareto = pareto_mask_subset(U, zone, pareto)
+        solutions = solve_all(U, rule.seats, res, zone, weights)
+    red_lines, relax, actors = [], None, []
     if diagnostics:
-        red_lines = blocks_alone(problem, packages, U, res)
+        red_lines = blocks_alone(problem, packages, U, res, strict)
         if not feasible.any():
-            relax = minimal_relaxation(problem, packages, U, reservations=res)
+            relax = minimal_relaxation(problem, packages, U, reservations=res, strict=strict)
+        actors = actor_summary(U, red, agenda, res, parts, strict)
     return Analysis(packages=packages, U=U, red_ok=red, agenda_ok=agenda, feasible=feasible,
                     pareto=pareto, feasible_pareto=feasible_pareto, reservations=res,
                     solutions=solutions, red_lines=red_lines, minimal_relaxation=relax,
-                    elapsed_s=time.perf_counter() - t0)
+                    elapsed_s=time.perf_counter() - t0, rule=rule, zone=zone,
+                    zone_pareto=zone_pareto, solutions_unanimous=unanimous,
+                    nash_weights=weights, actors=actors, ideal=ideal_point(U, zone),
+                    strict=strict)
 
 
 def package_dict(problem: Problem, row: ArrayLike) -> dict[str, str]:
@@ -168,28 +215,95 @@ def analysis_to_json(problem: Problem, analysis: Analysis) -> dict[str, Any]:
         analysis: its `Analysis`.
 
     Returns:
-        Dict with exactly ``n_outcomes``, ``n_feasible``, ``pareto_size``,
-        ``feasible_pareto_size``, ``solutions``, ``red_lines``, ``minimal_relaxation`` and
-        ``elapsed_s``; floats rounded to 6 decimals.
+        Dict with ``n_outcomes``, ``n_feasible`` (the rule's zone), ``n_feasible_unanimous``
+        (the feasible set), ``pareto_size``, ``feasible_pareto_size`` (of the zone),
+        ``solutions`` (over the zone), ``solutions_unanimous``, ``acceptance`` (the rule),
+        ``bargaining_power``, ``strict``, ``ideal_point``, ``actors``, ``red_lines``,
+        ``minimal_relaxation`` and ``elapsed_s``; floats rounded to 6 decimals.
     """
-    sols: dict[str, dict[str, Any] | None] = {}
-    for name in SOLUTION_NAMES:
-        idx = analysis.solutions.get(name)
-        if idx is None:
-            sols[name] = None
-            continue
-        sols[name] = {
-            "package": package_dict(problem, analysis.packages[idx]),
-            "utilities": {a: _round(analysis.U[idx, j]) for j, a in enumerate(problem.actors)},
-        }
+    zone = analysis.feasible if analysis.zone is None else analysis.zone
+    zone_pareto = analysis.feasible_pareto if analysis.zone_pareto is None else analysis.zone_pareto
+    weights = analysis.nash_weights
+    ideal = analysis.ideal
     return {
         "n_outcomes": int(analysis.packages.shape[0]),
-        "n_feasible": int(np.count_nonzero(analysis.feasible)),
+        "n_feasible": int(np.count_nonzero(zone)),
+        "n_feasible_unanimous": int(np.count_nonzero(analysis.feasible)),
         "pareto_size": int(np.count_nonzero(analysis.pareto)),
-        "feasible_pareto_size": int(np.count_nonzero(analysis.feasible_pareto)),
-        "solutions": sols,
+        "feasible_pareto_size": int(np.count_nonzero(zone_pareto)),
+        "solutions": _solutions(problem, analysis, analysis.solutions),
+        "solutions_unanimous": _solutions(
+            problem, analysis, analysis.solutions_unanimous or analysis.solutions),
+        "acceptance": None if analysis.rule is None else rule_json(problem, analysis.rule),
+        "bargaining_power": {a: (1.0 if weights is None else _round(weights[j]))
+                             for j, a in enumerate(problem.actors)},
+        "strict": bool(analysis.strict),
+        "ideal_point": (None if ideal is None else
+                        {a: _round(ideal[j]) for j, a in enumerate(problem.actors)}),
+        "actors": {a: dict(row, reservation=_round(analysis.reservations[j]))
+                   for j, (a, row) in enumerate(zip(problem.actors, analysis.actors,
+                                                    strict=False))},
         "red_lines": [dict(r) for r in analysis.red_lines],
         "minimal_relaxation": (None if analysis.minimal_relaxation is None
                                else dict(analysis.minimal_relaxation)),
         "elapsed_s": _round(analysis.elapsed_s),
     }
+
+
+def _solutions(problem: Problem, analysis: Analysis,
+               picks: dict[str, int | None]) -> dict[str, dict[str, Any] | None]:
+    sols: dict[str, dict[str, Any] | None] = {}
+    for name in SOLUTION_NAMES:
+        idx = picks.get(name)
+        sols[name] = None if idx is None else package_json(problem, analysis, idx)
+    return sols
+
+
+def package_json(problem: Problem, analysis: Analysis, row: int) -> dict[str, Any]:
+    """``{package, utilities}`` of one package row."""
+    return {
+        "package": package_dict(problem, analysis.packages[row]),
+        "utilities": {a: _round(analysis.U[row, j]) for j, a in enumerate(problem.actors)},
+    }
+
+
+def rule_json(problem: Problem, rule: VotingRule) -> dict[str, Any]:
+    """The acceptance rule with actor ids: seats, veto, quota, proposers, restriction."""
+    ids = problem.actors
+    return {
+        "rule": rule.label,
+        "seats": [ids[a] for a in rule.seats],
+        "veto": [ids[a] for a in rule.seats if a in rule.veto],
+        "quota": rule.quota,
+        "proposers": None if rule.proposers is None else [ids[a] for a in rule.proposers],
+        "restricted": rule.restrict is not None,
+        "unanimous": rule.unanimous,
+    }
+
+
+#: What ``analyze --list`` can list.
+LISTS = ("feasible", "pareto")
+
+
+def package_list(problem: Problem, analysis: Analysis, kind: str,
+                 limit: int | None = None) -> dict[str, Any]:
+    """The packages of the zone (``feasible``) or of its Pareto frontier (``pareto``).
+
+    Args:
+        problem: the compiled problem.
+        analysis: its `Analysis`.
+        kind: ``feasible`` or ``pareto``.
+        limit: list at most this many (in package order); None lists all.
+
+    Returns:
+        ``{"kind", "total", "limit", "packages": [{package, utilities}, ...]}``.
+    """
+    if kind not in LISTS:
+        raise ValueError(f"kind must be one of {', '.join(LISTS)}, got {kind!r}")
+    zone = analysis.feasible if analysis.zone is None else analysis.zone
+    if kind == "pareto":
+        zone = analysis.feasible_pareto if analysis.zone_pareto is None else analysis.zone_pareto
+    rows = np.flatnonzero(zone)
+    shown = rows if limit is None else rows[: max(int(limit), 0)]
+    return {"kind": kind, "total": int(rows.size), "limit": limit,
+            "packages": [package_json(problem, analysis, int(r)) for r in shown]}

@@ -6,7 +6,8 @@ everything).  A package is *feasible* when no agenda constraint blocks it and, f
 participant actor, none of that actor's red lines blocks it and its utility reaches the
 actor's reservation value.  Utilities and reservation values are compared after rounding
 to 12 decimals (`sim.core.utility.snap`), so floating noise never rejects a package
-sitting exactly on the reservation value.
+sitting exactly on the reservation value; with ``strict`` the threshold is strict (a
+package must be worth *more* than the reservation value, by more than that noise).
 """
 
 from __future__ import annotations
@@ -125,13 +126,16 @@ def resolve_reservations(problem: Problem, reservations: ArrayLike | None = None
     return r
 
 
-def reservation_ok(U: FloatArray, reservations: FloatArray, actor: int) -> BoolArray:
-    """Where actor ``actor``'s rounded utility reaches its rounded reservation value."""
-    return snap(U[:, actor]) - snap(reservations[actor]) >= -TOL / 2
+def reservation_ok(U: FloatArray, reservations: FloatArray, actor: int,
+                   strict: bool = False) -> BoolArray:
+    """Where actor ``actor``'s rounded utility reaches (``strict``: exceeds) its reservation."""
+    gap = snap(U[:, actor]) - snap(reservations[actor])
+    return gap > TOL / 2 if strict else gap >= -TOL / 2
 
 
 def feasible_mask(
-    problem: Problem, U: FloatArray, packages: ArrayLike, reservations: ArrayLike | None = None
+    problem: Problem, U: FloatArray, packages: ArrayLike, reservations: ArrayLike | None = None,
+    strict: bool = False,
 ) -> BoolArray:
     """Packages acceptable to every participant and allowed by the agenda.
 
@@ -141,6 +145,7 @@ def feasible_mask(
         packages: option indices, shape (k, n_issues).
         reservations: per-actor reservation values (e.g. round-varying ones from the
             engine); defaults to each actor's ``Preferences.reservation``.
+        strict: a package must be worth more than each reservation value.
 
     Returns:
         bool array, shape (k,).
@@ -149,7 +154,7 @@ def feasible_mask(
     res = resolve_reservations(problem, reservations)
     out = agenda_ok(problem, p)
     for a in problem.participant_indices():
-        out &= reservation_ok(U, res, a)
+        out &= reservation_ok(U, res, a, strict)
         for clause in problem.preferences[a].red_lines:
             out &= ~clause_blocks(clause, p)
     return out

@@ -6,7 +6,10 @@ count how many of them it violates (vectorised over all packages, chunk by chunk
 
 * `blocks_alone`: a constraint *blocks a package alone* when the package violates that
   constraint and nothing else; the count says how much the feasible set would grow if
-  only that constraint were dropped.
+  only that constraint were dropped. Each participant's reservation value is one such
+  named constraint (``kind: reservation``, after the red lines and agenda constraints):
+  its count is how many packages would open if that actor took anything inside its red
+  lines.
 * `minimal_relaxation`: when nothing is feasible, the smallest set of red lines whose
   removal opens some package.  Dropping a set R of red lines opens package p exactly
   when p satisfies the agenda and the reservation values and every red line p violates
@@ -29,6 +32,8 @@ from .problem import Problem
 from .solutions import nash_point
 
 AGENDA = "agenda"
+#: The name of an actor's reservation value among the constraints of `blocks_alone`.
+RESERVATION = "reservation"
 _CHUNK = 2_000_000
 
 
@@ -47,11 +52,13 @@ def _scan(
     U: FloatArray,
     reservations: ArrayLike | None,
     want_bits: bool,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """One chunked pass over the packages, counting violations per constraint.
 
     Returns:
-        dict with ``alone`` (blocks-alone count per red line then per agenda constraint),
+        dict with ``alone`` (blocks-alone count per red line, then per agenda constraint,
+        then per participant's reservation value),
         ``n_feasible``, and, if ``want_bits``, ``rows``/``bits``/``n_red`` for the packages
         that satisfy the agenda and the reservation values (their violated red lines as a
         bitset, one uint64 word per 64 red lines, and how many they violate).
@@ -63,19 +70,19 @@ def _scan(
     red = [problem.preferences[a].red_lines[j]
            for a in parts for j in range(len(problem.preferences[a].red_lines))]
     n_words = max(1, -(-len(red) // 64))
-    alone = np.zeros(len(red) + len(problem.constraints), dtype=np.int64)
+    alone = np.zeros(len(red) + len(problem.constraints) + len(parts), dtype=np.int64)
     n_feasible = 0
     rows, bits, n_red = [], [], []
     for s in range(0, p.shape[0], _CHUNK):
         block, Ub = p[s : s + _CHUNK], U[s : s + _CHUNK]
         red_v = [clause_blocks(c, block) for c in red]
         agenda_v = [clause_blocks(c, block) for c in problem.constraints]
-        res_v = [~reservation_ok(Ub, res, a) for a in parts]
+        res_v = [~reservation_ok(Ub, res, a, strict) for a in parts]
         count = np.zeros(block.shape[0], dtype=np.int32)
         for v in red_v + agenda_v + res_v:
             count += v
         single = count == 1
-        for i, v in enumerate(red_v + agenda_v):
+        for i, v in enumerate(red_v + agenda_v + res_v):
             alone[i] += int(np.count_nonzero(v & single))
         n_feasible += int(np.count_nonzero(count == 0))
         if want_bits:
@@ -101,25 +108,31 @@ def _scan(
 
 
 def blocks_alone(
-    problem: Problem, packages: ArrayLike, U: FloatArray, reservations: ArrayLike | None = None
+    problem: Problem, packages: ArrayLike, U: FloatArray, reservations: ArrayLike | None = None,
+    strict: bool = False,
 ) -> list[dict[str, Any]]:
-    """How many packages each red line or agenda constraint blocks on its own.
+    """How many packages each red line, agenda constraint or reservation blocks on its own.
 
     Args:
         problem: the compiled problem.
         packages: option indices, shape (k, n_issues).
         U: utility matrix, shape (k, n_actors), rows aligned with ``packages``.
         reservations: per-actor reservation values; defaults to the preferences'.
+        strict: reservation values are strict thresholds.
 
     Returns:
-        One dict per participant red line (actor order, then red-line order) and per
-        agenda constraint (actor ``"agenda"``): ``{"actor", "name", "blocks_alone"}``.
+        One dict per participant red line (actor order, then red-line order), per agenda
+        constraint (actor ``"agenda"``) and per participant's reservation value (name
+        ``"reservation"``): ``{"actor", "name", "blocks_alone", "kind"}`` with ``kind``
+        one of ``red_line``, ``agenda``, ``reservation``.
     """
-    scan = _scan(problem, packages, U, reservations, want_bits=False)
-    names = [(problem.actors[a], n) for a, n in _red_line_index(problem)]
-    names += [(AGENDA, c.name) for c in problem.constraints]
-    return [{"actor": actor, "name": name, "blocks_alone": int(cnt)}
-            for (actor, name), cnt in zip(names, scan["alone"], strict=True)]
+    scan = _scan(problem, packages, U, reservations, want_bits=False, strict=strict)
+    names = [(problem.actors[a], n, "red_line") for a, n in _red_line_index(problem)]
+    names += [(AGENDA, c.name, "agenda") for c in problem.constraints]
+    names += [(problem.actors[a], RESERVATION, RESERVATION)
+              for a in sorted(problem.participant_indices())]
+    return [{"actor": actor, "name": name, "blocks_alone": int(cnt), "kind": kind}
+            for (actor, name, kind), cnt in zip(names, scan["alone"], strict=True)]
 
 
 def _positions(word: NDArray[np.uint64]) -> tuple[int, ...]:
@@ -133,7 +146,8 @@ def _positions(word: NDArray[np.uint64]) -> tuple[int, ...]:
 
 
 def minimal_relaxation(problem: Problem, packages: ArrayLike, U: FloatArray, max_size: int = 3,
-                       reservations: ArrayLike | None = None) -> dict[str, Any] | None:
+                       reservations: ArrayLike | None = None,
+                       strict: bool = False) -> dict[str, Any] | None:
     """The smallest set of red lines whose removal makes the feasible set non-empty.
 
     Agenda constraints and reservation values always stay.  See the module docstring
@@ -145,6 +159,7 @@ def minimal_relaxation(problem: Problem, packages: ArrayLike, U: FloatArray, max
         U: utility matrix, shape (k, n_actors), rows aligned with ``packages``.
         max_size: largest set of red lines considered.
         reservations: per-actor reservation values; defaults to the preferences'.
+        strict: reservation values are strict thresholds.
 
     Returns:
         None when something is already feasible.  Otherwise ``{"red_lines": [{"actor",
@@ -153,7 +168,7 @@ def minimal_relaxation(problem: Problem, packages: ArrayLike, U: FloatArray, max
         reservation values), or ``{"red_lines": [], "opens": 0, "reason": ...}`` when no
         set of at most ``max_size`` red lines works.
     """
-    scan = _scan(problem, packages, U, reservations, want_bits=True)
+    scan = _scan(problem, packages, U, reservations, want_bits=True, strict=strict)
     if scan["n_feasible"] > 0:
         return None
     if scan["rows"].size == 0:

@@ -149,13 +149,34 @@ class _OfferBook:
             utilities, or the mean over the tie set for ``"uniform"``); ``(-1, None)`` if
             no package passes or none beats waiting for the proposer.
         """
+        rows = self.tie_set(p, wait, ties)
+        if rows.size == 0:
+            return -1, None
+        package = int(rows[0])
+        if ties == TIES_FIRST:
+            return package, self.U[package]
+        return package, self.U[rows].mean(axis=0)
+
+    def tie_set(self, p: int, wait: FloatArray, ties: str = TIES_UNIFORM) -> IntArray:
+        """The rows ``best`` chooses among: its choice first, then the rest of its tie set.
+
+        Args:
+            p: the proposer.
+            wait: shape (n,), each actor's value of letting the round pass (current units).
+            ties: ``"first"`` (only the choice) or ``"uniform"`` (the whole tie set: every
+                passing package tied with the choice on own utility and utility sum).
+
+        Returns:
+            int64 rows, empty when no package passes or none beats waiting.
+        """
+        none = np.zeros(0, dtype=np.int64)
         tab = self.tables[p]
         vote = self.votes[p]
         if vote.impossible or tab.index.size == 0:
-            return -1, None
+            return none
         threshold = wait - self.tol
         if not vote.feasible(tab.col_max >= threshold):
-            return -1, None  # even the best package for each actor falls short
+            return none  # even the best package for each actor falls short
         # Own utility >= threshold implies own key >= key(threshold) (rounding is monotone),
         # so positions past this bound can never be proposed.
         bound = int(
@@ -163,13 +184,12 @@ class _OfferBook:
         )
         hit = self._first_passing(tab, vote, threshold, bound)
         if hit < 0:
-            return -1, None
-        package = int(tab.index[hit])
+            return none
         if ties == TIES_FIRST:
-            return package, self.U[package]
+            return tab.index[hit : hit + 1].astype(np.int64)
         stop = min(int(tab.block_end[hit]), bound)
         ok = vote.passes(tab.rows(hit, stop) >= threshold)
-        return package, self.U[tab.index[hit:stop][ok]].mean(axis=0)
+        return tab.index[hit:stop][ok].astype(np.int64)
 
     def _first_passing(
         self, tab: _ProposerTable, vote: _Vote, threshold: FloatArray, bound: int

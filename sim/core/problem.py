@@ -17,6 +17,7 @@ The scenario layer (`sim.scenario`) builds a `Problem`; everything numeric in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,24 +63,27 @@ class Preferences:
 
     Attributes:
         weights: shape (n_issues,), non-negative, sums to 1.
-        values: one array per issue, shape (n_options,), each value in [0, 1].
+        values: one array per issue, shape (n_options,), each value in [0, 1] (a
+            `sim.core.generated.ValueTables` builds generated issues' tables on demand).
         interactions: pairwise bonuses/penalties; the total utility is clipped to [0, 1].
         aggregation: ``additive`` (weighted sum) or ``mean_of_adopted`` (weighted mean of the
             values of the adopted items; the empty package scores ``empty_value``).
         reservation: utility of no deal, in [0, 1].
-        patience: discount factor per round, in (0, 1].
+        patience: discount factor per round, in [0, 1].
         red_lines: forbidden clauses; a package hitting any of them is unacceptable.
         empty_value: the score of a package that adopts nothing (``mean_of_adopted`` only).
+        bargaining_power: the actor's exponent in the (asymmetric) Nash product, >= 0.
     """
 
     weights: FloatArray
-    values: tuple[FloatArray, ...]
+    values: Sequence[FloatArray]
     interactions: tuple[Interaction, ...] = ()
     aggregation: str = ADDITIVE
     reservation: float = 0.0
     patience: float = 1.0
     red_lines: tuple[Clause, ...] = ()
     empty_value: float = 0.0
+    bargaining_power: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,8 @@ class Problem:
 
     Attributes:
         issues: issue ids, in agenda order.
-        options: per issue, its option ids in their declared order.
+        options: per issue, its option ids in their declared order (a tuple, or a
+            generated sequence of `sim.core.generated` for divisible and split issues).
         actors: actor ids, in file order.
         preferences: one `Preferences` per actor, aligned with ``actors``.
         constraints: agenda-level forbidden clauses (mutually exclusive options).
@@ -102,7 +107,7 @@ class Problem:
     """
 
     issues: tuple[str, ...]
-    options: tuple[tuple[str, ...], ...]
+    options: tuple[Sequence[str], ...]
     actors: tuple[str, ...]
     preferences: tuple[Preferences, ...]
     constraints: tuple[Clause, ...] = ()

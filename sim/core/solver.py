@@ -169,7 +169,7 @@ def solve_alternating(
         U: shape (k, n), utilities (normally in [0, 1]).
         acceptable: shape (k, n), bool; False where a package is unacceptable to an actor.
         disagreement: shape (n,) or scalar, the reservation values ``d``.
-        discount: shape (n,) or scalar, per-round discount factors in (0, 1].
+        discount: shape (n,) or scalar, per-round discount factors in [0, 1].
         deadline: number of rounds ``T`` (>= 0; 0 means immediate disagreement).
         proposer_order: non-empty sequence of actor indices, cycled round by round.
         veto: actor indices whose acceptance is required (None: nobody).
@@ -311,8 +311,8 @@ def _validate_space(
     if not np.all(np.isfinite(d)):
         raise ValueError("disagreement must be finite")
     delta = np.broadcast_to(np.asarray(discount, dtype=np.float64), (n,)).copy()
-    if not np.all((delta > 0) & (delta <= 1)):
-        raise ValueError(f"discount factors must lie in (0, 1], got {delta}")
+    if not np.all((delta >= 0) & (delta <= 1)):
+        raise ValueError(f"discount factors must lie in [0, 1], got {delta}")
     return U, acc, d, delta
 
 

@@ -55,7 +55,7 @@ def solve_random_proposer(
         U: shape (k, n), utilities.
         acceptable: shape (k, n), bool.
         disagreement: shape (n,) or scalar, reservation values.
-        discount: shape (n,) or scalar, discount factors in (0, 1].
+        discount: shape (n,) or scalar, discount factors in [0, 1].
         deadline: number of rounds ``T`` (>= 0).
         probabilities: shape (n,), non-negative recognition probabilities summing to 1.
         veto: actor indices whose acceptance is required (None: nobody).
@@ -144,7 +144,7 @@ def solve_random_proposer_stationary(
         acceptable: shape (k, n), bool.
         disagreement: shape (n,) or scalar: the starting point of the iteration, and the
             breakdown payoff when ``breakdown`` is True.
-        discount: shape (n,) or scalar (common discount), in (0, 1].
+        discount: shape (n,) or scalar (common discount), in [0, 1].
         probabilities: shape (n,), recognition probabilities summing to 1.
         veto: actor indices whose acceptance is required (None: nobody).
         quota: how many of the remaining responders must accept (None: all of them).
