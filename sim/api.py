@@ -34,6 +34,7 @@ from sim.core.analysis import analyze as analyze_problem
 from sim.core.problem import Problem
 from sim.errors import UserError
 from sim.scenario import Scenario, compile_problem, load_scenario, run_config, validate_data
+from sim.scenario.kinds import option_ids
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.api import RunResult
@@ -164,7 +165,7 @@ def _prepared(scenario: Scenario, prepared: Prepared | None) -> Prepared:
         return prepare_problem(compile_problem(scenario))
     problem = prepared.problem
     issues = tuple(scenario.issues)
-    options = tuple(tuple(i.options) for i in scenario.issues.values())
+    options = tuple(option_ids(i) for i in scenario.issues.values())
     if (problem.issues, problem.options, problem.actors) != (
         issues, options, tuple(scenario.actors)
     ):

@@ -6,7 +6,9 @@ Red lines become forbidden conjunctions (`Clause`):
     at_most Y          -> forbid [I after Y]
     not_both A, B      -> forbid [A][B]
     if_then A, B       -> forbid [A][not B]
-Weights are normalised to sum to one.
+Weights are normalised to sum to one. Generated issues (``divisible``, ``split``) compile
+to generated option sequences and `Linear` value recipes (`sim.scenario.kinds`), scores on
+an actor's ``scale`` to [0, 1], and ``bargaining_power`` to the Nash exponent (default 1).
 
 `run_config` reads the engine's run settings (protocol, one strategy per actor, dynamics)
 from a scenario.
@@ -18,10 +20,13 @@ import itertools
 
 import numpy as np
 
+from sim.core.generated import ValueTables
 from sim.core.problem import Clause, Interaction, Literal, Preferences, Problem
 from sim.engine.settings import DEFAULT_STRATEGY, RunConfig
 from sim.errors import UserError
+from sim.scenario import kinds
 from sim.scenario.schema import (
+    Actor,
     AtLeast,
     AtMost,
     Condition,
@@ -33,7 +38,7 @@ from sim.scenario.schema import (
 
 
 def _mask(scenario: Scenario, issue: str, options: list[str]) -> tuple[int, np.ndarray]:
-    ids = list(scenario.issues[issue].options)
+    ids = kinds.option_ids(scenario.issues[issue])
     m = np.zeros(len(ids), dtype=bool)
     for o in options:
         m[ids.index(o)] = True
@@ -48,12 +53,13 @@ def _cond_literal(scenario: Scenario, c: Condition, negate: bool = False) -> Lit
 
 def compile_clause(scenario: Scenario, rl) -> Clause:
     """Compile one red line or agenda constraint into a forbidden `Clause`."""
+    lits: tuple[Literal, ...]
     if isinstance(rl, Never):
         opts = [rl.option] if rl.option is not None else list(rl.options or [])
         i, m = _mask(scenario, rl.issue, opts)
         lits = (Literal(i, m),)
     elif isinstance(rl, AtLeast | AtMost):
-        ids = list(scenario.issues[rl.issue].options)
+        ids = kinds.option_ids(scenario.issues[rl.issue])
         pos = ids.index(rl.option)
         i = list(scenario.issues).index(rl.issue)
         m = np.arange(len(ids)) < pos if isinstance(rl, AtLeast) else np.arange(len(ids)) > pos
@@ -78,19 +84,20 @@ def _merge_same_issue(lits: tuple[Literal, ...]) -> tuple[Literal, ...]:
 def compile_problem(scenario: Scenario) -> Problem:
     """Build the numeric `Problem` for a validated scenario."""
     issue_ids = tuple(scenario.issues)
-    options = tuple(tuple(issue.options) for issue in scenario.issues.values())
+    options = tuple(kinds.option_ids(issue) for issue in scenario.issues.values())
     prefs = []
-    for actor in scenario.actors.values():
+    for aid, actor in scenario.actors.items():
         w = np.array([actor.weights[i].value for i in issue_ids], dtype=float)
         w = w / w.sum()
-        values = tuple(
-            np.array([actor.values[i].value[o] for o in opts], dtype=float)
+        bounds = scale_of(actor)
+        values = ValueTables([
+            kinds.compile_values(scenario.issues[i], opts, actor.values.get(i), aid, bounds)
             for i, opts in zip(issue_ids, options, strict=True)
-        )
+        ])
         inters = []
         for inter in actor.interactions:
-            a_opts = [inter.a.option] if inter.a.option is not None else inter.a.options
-            b_opts = [inter.b.option] if inter.b.option is not None else inter.b.options
+            a_opts = [inter.a.option] if inter.a.option is not None else inter.a.options or []
+            b_opts = [inter.b.option] if inter.b.option is not None else inter.b.options or []
             ia, ib = issue_ids.index(inter.a.issue), issue_ids.index(inter.b.issue)
             for oa, ob in itertools.product(a_opts, b_opts):
                 inters.append(
@@ -102,15 +109,16 @@ def compile_problem(scenario: Scenario) -> Problem:
                 values=values,
                 interactions=tuple(inters),
                 aggregation=actor.aggregation,
-                reservation=float(actor.reservation.value),
+                reservation=kinds.normalise(actor.reservation.value, bounds),
                 patience=float(actor.patience.value),
                 red_lines=tuple(compile_clause(scenario, rl) for rl in actor.red_lines),
                 empty_value=float(actor.empty_value),
+                bargaining_power=(1.0 if actor.bargaining_power is None
+                                  else float(actor.bargaining_power.value)),
             )
         )
     adopted = []
-    for issue in scenario.issues.values():
-        ids = list(issue.options)
+    for issue, ids in zip(scenario.issues.values(), options, strict=True):
         base = ids.index(issue.baseline) if issue.baseline is not None else 0
         m = np.ones(len(ids), dtype=bool)
         m[base] = False
@@ -120,6 +128,7 @@ def compile_problem(scenario: Scenario) -> Problem:
         "issues": {i: (iss.label or i) for i, iss in scenario.issues.items()},
         "options": {i: dict(iss.options) for i, iss in scenario.issues.items()},
         "actors": {a: (act.label or a) for a, act in scenario.actors.items()},
+        "scales": {a: scale_of(act) for a, act in scenario.actors.items()},
     }
     return Problem(
         issues=issue_ids,
@@ -131,6 +140,13 @@ def compile_problem(scenario: Scenario) -> Problem:
         participants=participants,
         labels=labels,
     )
+
+
+def scale_of(actor: Actor) -> tuple[float, float]:
+    """An actor's ``(min, max)`` score range ((0, 1) without a ``scale``)."""
+    if actor.scale is None:
+        return 0.0, 1.0
+    return float(actor.scale.value.min), float(actor.scale.value.max)
 
 
 def run_config(scenario: Scenario) -> RunConfig:
