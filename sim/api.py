@@ -2,7 +2,9 @@
 
 Core objects (re-exported from `sim`; the CLI dispatches to them):
     load: a validated `Scenario` from a file (``extends`` resolved) or a dict.
-    analyze: the exact analysis of a scenario's outcome space (`sim.core.Analysis`).
+    analyze: the exact analysis of a scenario's outcome space (`sim.core.Analysis`), its
+        zone and solutions taken under the scenario's own acceptance rule.
+    analysis_json: what ``negsim analyze --json`` prints.
     prepare: the engine's precomputation of a scenario (shared by many runs).
     model: the Mesa `NegotiationModel` of one run, to step through round by round.
     simulate: one negotiation -> `RunResult` (``.trace`` is the round table as a pandas
@@ -31,9 +33,11 @@ from typing import TYPE_CHECKING, Any
 
 from sim.core.analysis import Analysis
 from sim.core.analysis import analyze as analyze_problem
+from sim.core.analysis import with_rule
 from sim.core.problem import Problem
 from sim.errors import UserError
 from sim.scenario import Scenario, compile_problem, load_scenario, run_config, validate_data
+from sim.scenario.describe import analysis_document
 from sim.scenario.kinds import option_ids
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.prepared import Prepared
     from sim.engine.solve import SolveResult
 
-__all__ = ["analyze", "load", "model", "prepare", "simulate", "solve"]
+__all__ = ["analysis_json", "analyze", "load", "model", "prepare", "simulate", "solve"]
 
 Source = Scenario | str | Path | Mapping[str, Any]
 
@@ -64,15 +68,50 @@ def load(source: Source) -> Scenario:
     return load_scenario(source)
 
 
-def analyze(source: Source | Problem, diagnostics: bool = True) -> Analysis:
+def analyze(source: Source | Problem, diagnostics: bool = True,
+            strict: bool = False) -> Analysis:
     """The exact analysis of the outcome space (what ``negsim analyze`` prints).
+
+    The zone and the solutions are taken under the scenario's acceptance rule
+    (`sim.engine.zone`; unanimity among the participants for a `Problem` or a scenario
+    without a protocol); ``feasible`` is always the unanimous feasible set.
 
     Args:
         source: a scenario (file, dict or `Scenario`) or a compiled `Problem`.
-        diagnostics: also compute what each red line blocks and the minimal relaxation.
+        diagnostics: also compute what each constraint blocks, the minimal relaxation and
+            the per-actor thresholds.
+        strict: reservation values are strict thresholds (a package must beat no deal).
+
+    Raises:
+        UserError: the scenario's protocol cannot be set up for its actors.
     """
-    problem = source if isinstance(source, Problem) else compile_problem(load(source))
-    return analyze_problem(problem, diagnostics=diagnostics)
+    if isinstance(source, Problem):
+        return analyze_problem(source, diagnostics=diagnostics, strict=strict)
+    scenario = load(source)
+    problem = compile_problem(scenario)
+    analysis = analyze_problem(problem, diagnostics=diagnostics, strict=strict)
+    if scenario.protocol is None:
+        return analysis
+    from sim.engine.prepared import prepare as prepare_problem
+    from sim.engine.zone import voting_rule
+
+    rule = voting_rule(prepare_problem(problem, analysis), scenario.protocol)
+    return with_rule(analysis, rule)
+
+
+def analysis_json(source: Source, listing: str | None = None, limit: int | None = None,
+                  strict: bool = False) -> dict[str, Any]:
+    """The ``negsim analyze --json`` object (`sim.scenario.describe.analysis_document`).
+
+    Args:
+        source: the scenario.
+        listing: ``feasible`` or ``pareto``: also list those packages (key ``list``).
+        limit: list at most this many.
+        strict: reservation values are strict thresholds.
+    """
+    scenario = load(source)
+    analysis = analyze(scenario, strict=strict)
+    return analysis_document(scenario, compile_problem(scenario), analysis, listing, limit)
 
 
 def prepare(source: Source | Problem) -> Prepared:

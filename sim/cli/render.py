@@ -24,6 +24,14 @@ def render_analysis(scenario: Scenario, problem: Problem, doc: dict) -> None:
         f"Pareto frontier: {doc['pareto_size']:,} (feasible: {doc['feasible_pareto_size']:,})"
         f"   [{doc['elapsed_s'] * 1000:.1f} ms]"
     )
+    rule = doc.get("acceptance") or {}
+    if rule and not rule.get("unanimous", True):
+        console.print(
+            f"under the acceptance rule of {rule['rule']} (veto: "
+            f"{', '.join(rule['veto']) or 'nobody'}; quota: {rule['quota']} of the others): "
+            f"{doc['n_feasible']:,} packages could pass; "
+            f"{doc['n_feasible_unanimous']:,} are acceptable to every participant"
+        )
     sols = {k: v for k, v in doc["solutions"].items() if v is not None}
     if sols:
         table = Table(title="Bargaining solutions over the feasible set")
@@ -50,6 +58,29 @@ def render_analysis(scenario: Scenario, problem: Problem, doc: dict) -> None:
     for row in doc["red_lines"]:
         rl.add_row(str(row["actor"]), row["name"], f"{row['blocks_alone']:,}")
     console.print(rl)
+    actors = doc.get("actors") or {}
+    if actors:
+        at = Table(title="Each actor: what it accepts, and its binding threshold")
+        for col in ("actor", "reservation", "acceptable", "best", "highest reservation "
+                    "keeping a deal"):
+            at.add_column(col, justify="left" if col == "actor" else "right")
+        for actor, row in actors.items():
+            top = row["max_reservation"]
+            at.add_row(actor, f"{row['reservation']:.3f}", f"{row['acceptable']:,}",
+                       "-" if row["best"] is None else f"{row['best']:.3f}",
+                       "-" if top is None else f"{top:.3f}")
+        console.print(at)
+    listed = doc.get("list")
+    if listed:
+        lt = Table(title=f"{listed['kind']} packages ({len(listed['packages']):,} of "
+                   f"{listed['total']:,})")
+        lt.add_column("package")
+        for actor in problem.actors:
+            lt.add_column(actor, justify="right")
+        for entry in listed["packages"]:
+            terms = ", ".join(f"{i}={o}" for i, o in entry["package"].items())
+            lt.add_row(terms, *[f"{entry['utilities'][a]:.3f}" for a in problem.actors])
+        console.print(lt)
     relax = doc.get("minimal_relaxation")
     if relax:
         names = ", ".join(f"{r['actor']}.{r['name']}" for r in relax.get("red_lines", []))

@@ -49,18 +49,24 @@ def schema() -> None:
 def analyze(
     file: Path = typer.Argument(..., help="Scenario file."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    listing: str | None = typer.Option(
+        None, "--list", help="Also list the packages: 'feasible' (the rule's zone) or "
+        "'pareto' (its Pareto frontier)."),
+    limit: int | None = typer.Option(None, "--limit", min=0, help="List at most N packages."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Reservation values are strict: a package must beat no deal."),
 ) -> None:
     """Exact analysis of the outcome space: feasible set, Pareto frontier, solutions."""
-    from sim.api import analyze as run_analysis
-    from sim.core.analysis import analysis_to_json
+    from sim.api import analysis_json
+    from sim.core.analysis import LISTS
 
+    if listing is not None and listing not in LISTS:
+        raise UserError(f"--list: unknown list '{listing}'; allowed: {', '.join(LISTS)}")
     scenario = load_scenario(file)
-    problem = compile_problem(scenario)
-    result = run_analysis(problem)
-    doc = analysis_to_json(problem, result)
+    doc = analysis_json(scenario, listing, limit, strict)
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
     from sim.cli.render import render_analysis
 
-    render_analysis(scenario, problem, doc)
+    render_analysis(scenario, compile_problem(scenario), doc)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -165,25 +165,36 @@ def analyze(problem: Problem, reservations: ArrayLike | None = None, diagnostics
     pareto = pareto_mask(U, agenda)
     feasible_pareto = pareto_mask_subset(U, feasible, pareto)  # feasible is inside agenda
     unanimous = solve_all(U, parts, res, feasible, weights)
-    if rule is None:
-        rule, zone, zone_pareto, solutions = unanimity(parts), feasible, feasible_pareto, unanimous
-    else:
-        zone = zone_mask(accepting(U, red, agenda, res, rule, strict), rule)
-        zone_pareto = pareto_mask_subset(U, zone, pareto)
-        solutions = solve_all(U, rule.seats, res, zone, weights)
     red_lines, relax, actors = [], None, []
     if diagnostics:
         red_lines = blocks_alone(problem, packages, U, res, strict)
         if not feasible.any():
             relax = minimal_relaxation(problem, packages, U, reservations=res, strict=strict)
         actors = actor_summary(U, red, agenda, res, parts, strict)
-    return Analysis(packages=packages, U=U, red_ok=red, agenda_ok=agenda, feasible=feasible,
+    base = Analysis(packages=packages, U=U, red_ok=red, agenda_ok=agenda, feasible=feasible,
                     pareto=pareto, feasible_pareto=feasible_pareto, reservations=res,
-                    solutions=solutions, red_lines=red_lines, minimal_relaxation=relax,
-                    elapsed_s=time.perf_counter() - t0, rule=rule, zone=zone,
-                    zone_pareto=zone_pareto, solutions_unanimous=unanimous,
-                    nash_weights=weights, actors=actors, ideal=ideal_point(U, zone),
-                    strict=strict)
+                    solutions=unanimous, red_lines=red_lines, minimal_relaxation=relax,
+                    rule=unanimity(parts), zone=feasible, zone_pareto=feasible_pareto,
+                    solutions_unanimous=unanimous, nash_weights=weights, actors=actors,
+                    ideal=ideal_point(U, feasible), strict=strict)
+    out = base if rule is None else with_rule(base, rule)
+    out.elapsed_s = time.perf_counter() - t0
+    return out
+
+
+def with_rule(analysis: Analysis, rule: VotingRule) -> Analysis:
+    """The analysis with its zone and solutions taken under ``rule`` (a new `Analysis`).
+
+    Args:
+        analysis: an `analyze` result (its feasible set, frontier and weights are kept).
+        rule: the acceptance rule.
+    """
+    a = analysis
+    zone = zone_mask(accepting(a.U, a.red_ok, a.agenda_ok, a.reservations, rule, a.strict), rule)
+    weights = a.nash_weights
+    return replace(a, rule=rule, zone=zone, zone_pareto=pareto_mask_subset(a.U, zone, a.pareto),
+                   solutions=solve_all(a.U, rule.seats, a.reservations, zone, weights),
+                   ideal=ideal_point(a.U, zone))
 
 
 def package_dict(problem: Problem, row: ArrayLike) -> dict[str, str]:

@@ -241,17 +241,20 @@ class Prepared:
         )
 
 
-def prepare(problem: Problem) -> Prepared:
+def prepare(problem: Problem, analysis: Analysis | None = None) -> Prepared:
     """Precompute everything runs of ``problem`` share.
 
     Args:
         problem: the compiled problem (`sim.scenario.compile_problem` makes one from a
             scenario).
+        analysis: an analysis of ``problem`` already made (with its default reservation
+            values and thresholds), to reuse instead of analysing again.
 
     Returns:
         The `Prepared` precomputation.
     """
-    analysis = analyze(problem, diagnostics=False)
+    if analysis is None:
+        analysis = analyze(problem, diagnostics=False)
     # On the analysis core's comparison grid (12 decimals): sums taken in another issue
     # order differ in the last bit, and strategies must see the same ties either way.
     U = snap(analysis.U)
