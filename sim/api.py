@@ -31,9 +31,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.core.analysis import Analysis
+from sim.core.analysis import Analysis, with_rule
 from sim.core.analysis import analyze as analyze_problem
-from sim.core.analysis import with_rule
 from sim.core.problem import Problem
 from sim.errors import UserError
 from sim.scenario import Scenario, compile_problem, load_scenario, run_config, validate_data
