@@ -78,8 +78,8 @@ def render_analysis(scenario: Scenario, problem: Problem, doc: dict) -> None:
         for actor in problem.actors:
             lt.add_column(actor, justify="right")
         for entry in listed["packages"]:
-            terms = ", ".join(f"{i}={o}" for i, o in entry["package"].items())
-            lt.add_row(terms, *[f"{entry['utilities'][a]:.3f}" for a in problem.actors])
+            words = ", ".join(f"{i}={o}" for i, o in entry["package"].items())
+            lt.add_row(words, *[f"{entry['utilities'][a]:.3f}" for a in problem.actors])
         console.print(lt)
     relax = doc.get("minimal_relaxation")
     if relax:

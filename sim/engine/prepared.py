@@ -188,14 +188,14 @@ class Prepared:
                 if rows.size:
                     candidate[rows[np.argmin(canon[rows])]] = True
             utilities = tuple(readonly(self.values[a][i][col]) for a in range(n))
-            acceptable = []
+            options_ok: list[np.ndarray] = []
             for a in range(n):
                 ok = self.agenda_ok & self.red_ok[:, a]
                 viable = np.bincount(col[ok], minlength=int(self.radix[i])) > 0
-                acceptable.append(readonly(candidate & viable[col]))
-            ranked = [rank(utilities[a], acceptable[a], canon) for a in range(n)]
+                options_ok.append(readonly(candidate & viable[col]))
+            ranked = [rank(utilities[a], options_ok[a], canon) for a in range(n)]
             return self._view("ceasefire", key, (i,), {}, readonly(candidate), utilities,
-                              tuple(acceptable), ranked)
+                              tuple(options_ok), ranked)
         if len(key) == 3 and key[0] == "rest":
             i, o = int(key[1]), int(key[2])
             base = self.view(("package",))
