@@ -48,6 +48,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["analysis_json", "analyze", "load", "model", "prepare", "simulate", "solve"]
 
 Source = Scenario | str | Path | Mapping[str, Any]
+#: The horizons `solve` knows.
+HORIZONS = ("finite", "infinite")
 
 
 def load(source: Source) -> Scenario:
@@ -179,19 +181,36 @@ def simulate(
 
 
 def solve(
-    source: Source, rounds: int | None = None, prepared: Prepared | None = None
+    source: Source, rounds: int | None = None, prepared: Prepared | None = None,
+    horizon: str = "finite",
 ) -> SolveResult:
     """The subgame-perfect equilibrium of the scenario's protocol (``negsim solve``).
 
+    Args:
+        source: the scenario.
+        rounds: overrides the protocol deadline (finite horizon only; no cap).
+        prepared: the scenario's precomputation, to reuse it.
+        horizon: ``finite`` (backward induction to the deadline) or ``infinite`` (the
+            stationary equilibrium of the never-ending game, `sim.engine.solve_infinite`).
+
     Raises:
-        UserError: the scenario has no protocol.
+        UserError: the scenario has no protocol, or the options conflict.
         SolveError: the protocol has no equilibrium (e.g. ``single_text``).
     """
     from sim.engine.solve import solve as solve_protocol
+    from sim.engine.solve_infinite import solve_infinite
 
     scenario = load(source)
     if scenario.protocol is None:
         raise UserError(f"{scenario.name}: protocol: the scenario has no protocol to solve")
+    if horizon not in HORIZONS:
+        raise UserError(f"--horizon: unknown horizon '{horizon}'; allowed: finite, infinite")
+    if horizon == "infinite":
+        if rounds is not None:
+            raise UserError("--rounds: the infinite horizon has no deadline to override; "
+                            "drop --rounds or use --horizon finite")
+        problem = compile_problem(scenario) if prepared is None else prepared.problem
+        return solve_infinite(problem, scenario.protocol, prepared)
     return solve_protocol(_prepared(scenario, prepared), scenario.protocol, rounds)
 
 

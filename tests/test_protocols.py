@@ -500,7 +500,7 @@ def test_solver_mapping_on_every_shipped_scenario(path, kind):
     res = solve_scenario(variant, prepared=prepared)
     protocol = protocols.get(kind)(prepared, variant.protocol)
     actors = prepared.problem.actors
-    assert list(res.to_json()) == ["package", "round", "proposer", "utilities"]
+    assert list(res.to_json())[:4] == ["package", "round", "proposer", "utilities"]  # + added
     if res.package is None:
         assert res.proposer is None and res.round is None
         return

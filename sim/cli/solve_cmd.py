@@ -1,7 +1,8 @@
 """``negsim solve``: the subgame-perfect equilibrium of a scenario's protocol.
 
-Thin: parse, load and validate, dispatch to `sim.api.solve`, print
-``{package, round, proposer, utilities}`` as JSON (``--json``) or as tables (rich).
+Thin: parse, load and validate, dispatch to `sim.api.solve`, print the equilibrium
+(`sim.engine.solve.SolveResult.to_json`) as JSON (``--json``) or as tables (rich).
+``--horizon infinite`` solves the never-ending game (`sim.engine.solve_infinite`).
 """
 
 from __future__ import annotations
@@ -25,15 +26,20 @@ def solve(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     rounds: Annotated[
-        int | None, typer.Option("--rounds", min=1, help="Override the protocol's deadline.")
+        int | None, typer.Option("--rounds", min=1, help="Override the protocol's deadline "
+                                 "(no cap; scenario files allow at most 10,000 rounds).")
     ] = None,
+    horizon: Annotated[
+        str, typer.Option("--horizon", help="'finite' (to the deadline) or 'infinite' (the "
+                          "stationary equilibrium of the never-ending game).")
+    ] = "finite",
 ) -> None:
     """Solve the protocol's subgame-perfect equilibrium: package, round, proposer, utilities."""
     from sim.api import load
     from sim.api import solve as solve_scenario
 
     scenario = load(file)
-    result = solve_scenario(scenario, rounds=rounds)
+    result = solve_scenario(scenario, rounds=rounds, horizon=horizon)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
         return
@@ -43,7 +49,7 @@ def solve(
     console = Console(width=WIDTH, highlight=False)
     console.print(f"[bold]{scenario.name}[/bold]: subgame-perfect equilibrium of "
                   f"{result.protocol}")
-    if result.package is None:
+    if result.package is None or result.proposer is None:
         console.print("No deal: in equilibrium the deadline passes without agreement.")
     else:
         console.print(f"Agreement in round {result.round}, proposed by "
@@ -59,8 +65,21 @@ def solve(
                                                    " (no deal: its reservation value)"))
     uts.add_column("actor")
     uts.add_column("utility", justify="right")
+    uts.add_column("ex-ante value", justify="right")
     for a, u in result.utilities.items():
-        uts.add_row(scenario.actors[a].label or a, f"{u:.3f}")
+        value = result.values.get(a)
+        uts.add_row(scenario.actors[a].label or a, f"{u:.3f}",
+                    "-" if value is None else f"{value:.3f}")
     console.print(uts)
+    doc = result.to_json()
+    for a, lottery in doc["offers"].items():
+        if not lottery:
+            console.print(f"{a} lets the round pass")
+            continue
+        shown = "; ".join(
+            f"{', '.join(f'{i}={o}' for i, o in offer['package'].items())} "
+            f"({offer['probability']:.0%})" for offer in lottery[:4])
+        more = f" and {len(lottery) - 4} more" if len(lottery) > 4 else ""
+        console.print(f"{a} proposes {shown}{more}")
     for note in result.notes:
         console.print(f"note: {note}")

@@ -31,7 +31,14 @@ import numpy as np
 
 from .arrays import FloatArray, IntArray
 
-__all__ = ["DivisibleOptions", "Linear", "SplitOptions", "ValueTables", "split_units"]
+__all__ = [
+    "DivisibleOptions",
+    "Linear",
+    "SplitOptions",
+    "ValueTables",
+    "split_units",
+    "value_at",
+]
 
 
 class _Generated(Sequence[str]):
@@ -241,6 +248,16 @@ class Linear:
     at_1: float
     part: int | None = None
 
+    def value(self, j: int) -> float:
+        """The value of option ``j`` alone (no array built)."""
+        if isinstance(self.options, DivisibleOptions):
+            share = j / self.options.steps
+        elif self.part is None:
+            return float(self.at_0)
+        else:
+            share = self.options.units(j)[self.part] / self.options.steps
+        return float(self.at_0) + (float(self.at_1) - float(self.at_0)) * share
+
     def materialise(self) -> FloatArray:
         """The value of every option, shape (len(options),)."""
         if isinstance(self.options, DivisibleOptions):
@@ -283,3 +300,11 @@ class ValueTables(Sequence[FloatArray]):
         """The recipe of issue ``i`` when it is still unmaterialised, else None."""
         table = self._tables[i]
         return table if isinstance(table, Linear) else None
+
+
+def value_at(values: Sequence[FloatArray], issue: int, option: int) -> float:
+    """``values[issue][option]``, read off a recipe when the table is not built yet."""
+    recipe = values.recipe(issue) if isinstance(values, ValueTables) else None
+    if recipe is not None:
+        return recipe.value(option)
+    return float(values[issue][option])

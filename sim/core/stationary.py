@@ -63,7 +63,8 @@ class StationarySPE:
         agreement_probability: 1 when some state has a deal, else 0.
         converged: whether the reported profile is an exact equilibrium
             (``residual <= tol``).
-        mixed: whether fictitious play was needed (proposers randomise beyond ties).
+        mixed: whether some proposer's offer is a lottery over more than one package.
+        averaged: whether the value iteration cycled and fictitious play took over.
         residual: the largest deviation gain or acceptance shortfall (utility units).
         iterations: value iterations run (both phases).
     """
@@ -78,6 +79,7 @@ class StationarySPE:
     mixed: bool
     residual: float
     iterations: int
+    averaged: bool = False
 
 
 def recognition_cycle(order: Iterable[int], n: int) -> FloatArray:
@@ -168,7 +170,7 @@ def solve_stationary(
 
     V = np.broadcast_to(d, (L, n)).copy()
     seen: set[bytes] = {V.tobytes()}
-    iterations, mixed = 0, False
+    iterations, averaged = 0, False
     chosen: list[list[IntArray]] = []
     while iterations < max_iter:
         iterations += 1
@@ -179,13 +181,13 @@ def solve_stationary(
             break
         key = V.tobytes()
         if key in seen:
-            mixed = True
+            averaged = True
             break
         seen.add(key)
     else:  # no fixed point within max_iter
-        mixed = True
+        averaged = True
     weights = [[_lottery(ties) for ties in row] for row in chosen]
-    if mixed:
+    if averaged:
         counts = [[dict(w) for w in row] for row in weights]
         average = V.copy()
         for m in range(1, average_iter + 1):
@@ -206,8 +208,8 @@ def solve_stationary(
     return StationarySPE(
         values=values, offers=offers, package=package, round=first, proposer=proposer,
         agreement_probability=0.0 if package is None else 1.0,
-        converged=bool(residual <= tol), mixed=mixed, residual=residual,
-        iterations=iterations,
+        converged=bool(residual <= tol), mixed=any(len(o) > 1 for row in offers for o in row),
+        residual=residual, iterations=iterations, averaged=averaged,
     )
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .arrays import FloatArray, IntArray, PackageArray
+from .generated import value_at
 from .problem import ADDITIVE, MEAN_OF_ADOPTED, Preferences, Problem
 from .space import n_outcomes
 
@@ -115,13 +116,13 @@ def scalar_utility(problem: Problem, actor_index: int, package_tuple: Iterable[i
     if prefs.aggregation == ADDITIVE:
         u = 0.0
         for i, o in enumerate(pkg):
-            u += float(prefs.weights[i]) * float(prefs.values[i][o])
+            u += float(prefs.weights[i]) * value_at(prefs.values, i, o)
     elif prefs.aggregation == MEAN_OF_ADOPTED:
         num = 0.0
         den = 0.0
         for i, o in enumerate(pkg):
             if adopted[i][o]:
-                num += float(prefs.weights[i]) * float(prefs.values[i][o])
+                num += float(prefs.weights[i]) * value_at(prefs.values, i, o)
                 den += float(prefs.weights[i])
         u = num / den if den > 0 else float(prefs.empty_value)
     else:

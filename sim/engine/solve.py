@@ -20,6 +20,15 @@ How a protocol maps onto the solver
 
     * ``alternating``: `solve_alternating` with the seats' proposer order.
     * ``random``: `solve_random_proposer` with the recognition probabilities.
+
+    The never-ending game (``--horizon infinite``) is `sim.engine.solve_infinite`.
+
+What a result reports besides the equilibrium package
+    ``values``: each seat's expected discounted payoff at round 0 (the game's ex-ante
+    value); ``offers``: what each seat proposes when it is its turn, as a lottery over
+    packages (the finite horizon: its offer in the first round it proposes, or in round 0
+    for the random proposer; an empty list when it lets the round pass); ``scores``:
+    ``utilities`` in each actor's own units (its ``scale``).
 """
 
 from __future__ import annotations
@@ -30,6 +39,9 @@ from typing import Any
 import numpy as np
 
 from sim.core import SPEResult, solve_alternating, solve_random_proposer
+from sim.core.problem import Problem
+from sim.core.space import decode
+from sim.core.utility import scalar_utility
 from sim.engine.prepared import Prepared
 from sim.engine.protocols import PROTOCOLS, Game, Unsolvable
 from sim.engine.settings import ProtocolSpec
@@ -61,6 +73,12 @@ class SolveResult:
             for alternating offers).
         notes: simplifications the mapping made (e.g. sequencing ignored).
         spe: the solver's raw result.
+        values: seat id -> expected discounted payoff at round 0.
+        offers: seat id -> its offer: ``[(row, probability), ...]`` (empty: it passes).
+        horizon: ``finite`` or ``infinite``.
+        converged: infinite horizon: whether the profile is an exact equilibrium.
+        residual: infinite horizon: its largest deviation gain or acceptance shortfall.
+        problem: the solved problem (for package names and scores).
     """
 
     package: dict[str, str] | None
@@ -72,15 +90,60 @@ class SolveResult:
     agreement_probability: float
     notes: tuple[str, ...] = ()
     spe: Any = field(default=None, compare=False, repr=False)
+    values: dict[str, float] = field(default_factory=dict)
+    offers: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    horizon: str = "finite"
+    converged: bool | None = None
+    residual: float | None = None
+    problem: Any = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        """``{package, round, proposer, utilities}`` as a JSON-ready dict."""
+        """The result as a JSON-ready dict.
+
+        Keys: ``package``, ``round``, ``proposer``, ``utilities`` and, added,
+        ``scores``, ``values``, ``offers`` (seat id -> ``[{package, probability,
+        utilities}]``), ``agreement_probability``, ``horizon``, ``converged``,
+        ``residual`` and ``notes``.
+        """
+        r = JSON_DECIMALS
         return {
             "package": None if self.package is None else dict(self.package),
             "round": self.round,
             "proposer": self.proposer,
-            "utilities": {a: round(u, JSON_DECIMALS) for a, u in self.utilities.items()},
+            "utilities": {a: round(u, r) for a, u in self.utilities.items()},
+            "scores": scores(self.problem, self.utilities),
+            "values": {a: round(v, r) for a, v in self.values.items()},
+            "offers": {a: [offer_json(self.problem, row, q) for row, q in lottery]
+                       for a, lottery in self.offers.items()},
+            "agreement_probability": round(self.agreement_probability, r),
+            "horizon": self.horizon,
+            "converged": self.converged,
+            "residual": None if self.residual is None else round(self.residual, 12),
+            "notes": list(self.notes),
         }
+
+
+def scores(problem: Problem | None, utilities: dict[str, float]) -> dict[str, float]:
+    """Utilities in each actor's own units (``problem.labels['scales']``)."""
+    scales = {} if problem is None else problem.labels.get("scales", {})
+    out = {}
+    for a, u in utilities.items():
+        lo, hi = scales.get(a, (0.0, 1.0))
+        out[a] = round(lo + u * (hi - lo), JSON_DECIMALS)
+    return out
+
+
+def offer_json(problem: Problem, row: int, probability: float) -> dict[str, Any]:
+    """One offer of a lottery: the package, its probability and every actor's utility."""
+    options = decode([row], problem.radix)
+    u = [scalar_utility(problem, j, options[0]) for j in range(problem.n_actors)]
+    return {
+        "package": {issue: problem.options[i][int(options[0, i])]
+                    for i, issue in enumerate(problem.issues)},
+        "probability": round(float(probability), JSON_DECIMALS),
+        "utilities": {a: round(float(u[j]), JSON_DECIMALS)
+                      for j, a in enumerate(problem.actors)},
+    }
 
 
 def solvable() -> tuple[str, ...]:
@@ -102,9 +165,19 @@ def solve(prepared: Prepared, spec: ProtocolSpec, rounds: int | None = None) -> 
     Raises:
         SolveError: the protocol has no equilibrium (e.g. ``single_text``).
     """
+    game = game_of(prepared, spec, rounds)
+    return _result(prepared, spec.kind, game, _solve_game(prepared, game))
+
+
+def game_of(prepared: Prepared, spec: ProtocolSpec, rounds: int | None = None) -> Game:
+    """The game the protocol poses on ``prepared``.
+
+    Raises:
+        SolveError: the protocol has no equilibrium (e.g. ``single_text``).
+    """
     protocol = PROTOCOLS.get(spec.kind)(prepared, spec, rounds)
     try:
-        game = protocol.game()
+        return protocol.game()
     except Unsolvable as exc:
         names = solvable()
         listed = ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
@@ -112,7 +185,6 @@ def solve(prepared: Prepared, spec: ProtocolSpec, rounds: int | None = None) -> 
             f"protocol.kind: no subgame-perfect equilibrium is defined for {spec.kind} "
             f"({exc.reason}); solve {listed}"
         ) from None
-    return _result(prepared, spec.kind, game, _solve_game(prepared, game))
 
 
 def _solve_game(prepared: Prepared, game: Game) -> SPEResult:
@@ -152,7 +224,8 @@ def _result(prepared: Prepared, kind: str, game: Game, spe: SPEResult) -> SolveR
             issue: problem.options[i][int(options[i])] for i, issue in enumerate(problem.issues)
         }
         utilities = {a: float(prepared.U[row, i]) for i, a in enumerate(actors)}
-        proposer = actors[game.seats[int(spe.proposer)]]
+        proposer = None if spe.proposer is None else actors[game.seats[spe.proposer]]
+    seats = [actors[a] for a in game.seats]
     return SolveResult(
         package=package,
         row=None if spe.package is None else int(spe.package),
@@ -163,4 +236,21 @@ def _result(prepared: Prepared, kind: str, game: Game, spe: SPEResult) -> SolveR
         agreement_probability=float(spe.agreement_probability),
         notes=game.notes,
         spe=spe,
+        values={a: float(v) for a, v in zip(seats, spe.values, strict=True)},
+        offers=_finite_offers(game, spe, seats),
+        problem=problem,
     )
+
+
+def _finite_offers(game: Game, spe: SPEResult, seats: list[str]) -> dict[str, list[tuple[int,
+                                                                                        float]]]:
+    """Each seat's offer when it first proposes (random proposer: in round 0)."""
+    out: dict[str, list[tuple[int, float]]] = {}
+    if spe.proposals is not None:  # random proposer
+        for j, row in spe.proposals.items():
+            out[seats[j]] = [] if row is None else [(int(row), 1.0)]
+        return out
+    plan = spe.plan if spe.plan is not None else np.zeros(0, dtype=np.int64)
+    for t, row in enumerate(plan.tolist()[: len(seats)]):
+        out[seats[t % len(seats)]] = [] if row < 0 else [(int(row), 1.0)]
+    return out
