@@ -39,6 +39,10 @@ def run(
         int | None, typer.Option("--rounds", min=1, help="Override the protocol's deadline.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    per_round: Annotated[
+        bool, typer.Option("--per-round", help="With --json: add the per-round records "
+                           "(key 'rounds'; --rounds already overrides the deadline).")
+    ] = False,
     trace: Annotated[
         Path | None, typer.Option("--trace", help="Write the round table to this Parquet file.")
     ] = None,
@@ -51,7 +55,7 @@ def run(
     from sim.api import load, simulate
 
     scenario = load(file)
-    collect = bool(trace or plot or not as_json)
+    collect = bool(trace or plot or per_round or not as_json)
     result = simulate(scenario, seed, rounds=rounds, collect=collect)
     if trace is not None:
         _write(trace, lambda p: result.trace.to_parquet(p, index=False))
@@ -61,7 +65,12 @@ def run(
         labels = {a: (act.label or a) for a, act in scenario.actors.items()}
         _write(plot, lambda p: dance(result, p, labels, scenario.name))
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        doc = result.to_json()
+        if per_round:
+            from sim.engine.rounds_json import per_round as records
+
+            doc["rounds"] = records(result, tuple(scenario.actors))
+        typer.echo(json.dumps(doc, indent=2))
         return
     render_run(scenario, result)
 
