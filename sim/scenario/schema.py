@@ -43,9 +43,9 @@ class _Model(BaseModel):
 class Source(_Model):
     """Where a parameter comes from: a verbatim quote of the article, or a stated assumption."""
 
-    quote: str | None = Field(None, description="A verbatim passage of the source article.")
+    quote: str | None = Field(default=None, description="A verbatim passage of the source article.")
     assumption: str | None = Field(
-        None, description="A one-line rationale, where the article is silent."
+        default=None, description="A one-line rationale, where the article is silent."
     )
 
     @model_validator(mode="after")
@@ -89,18 +89,18 @@ class ValueTable(_Model):
 class Issue(_Model):
     """One issue on the agenda; options are ordered as written."""
 
-    label: str = Field("", description="Display label.")
+    label: str = Field(default="", description="Display label.")
     options: dict[str, str] = Field(
         description="Ordered options: snake_case id -> display label (at least two)."
     )
     baseline: str | None = Field(
-        None,
+        default=None,
         description=(
             "The option meaning 'not adopted' for mean_of_adopted aggregation "
             "(default: the first option)."
         ),
     )
-    description: str = Field("", description="What the issue is about.")
+    description: str = Field(default="", description="What the issue is about.")
 
     @field_validator("options")
     @classmethod
@@ -119,8 +119,8 @@ class Condition(_Model):
     """Issue ``issue`` takes ``option`` (or one of ``options``)."""
 
     issue: str = Field(description="Issue id.")
-    option: str | None = Field(None, description="One option id.")
-    options: list[str] | None = Field(None, description="Several option ids (any of them).")
+    option: str | None = Field(default=None, description="One option id.")
+    options: list[str] | None = Field(default=None, description="Several option ids (any of them).")
 
     @model_validator(mode="after")
     def _one_of(self) -> Condition:
@@ -134,7 +134,7 @@ class Condition(_Model):
 class _RedLineBase(_Model):
     name: SnakeId = Field(description="Red-line name, unique per actor.")
     source: Source = Field(description="Provenance of the red line.")
-    label: str = Field("", description="Human-readable statement.")
+    label: str = Field(default="", description="Human-readable statement.")
 
 
 class Never(_RedLineBase):
@@ -199,25 +199,30 @@ class Interaction(_Model):
 class Actor(_Model):
     """One negotiating party (or bloc)."""
 
-    label: str = Field("", description="Display name.")
+    label: str = Field(default="", description="Display name.")
     weights: dict[str, Sourced] = Field(
         description="Issue id -> weight (non-negative; normalised to sum 1)."
     )
     values: dict[str, ValueTable] = Field(description="Issue id -> option values in [0, 1].")
     interactions: list[Interaction] = Field(default_factory=list)
     aggregation: Literal["additive", "mean_of_adopted"] = Field(
-        "additive", description="How issue values combine into a package utility."
+        default="additive", description="How issue values combine into a package utility."
     )
     empty_value: float = Field(
-        0.0, ge=0.0, le=1.0, description="mean_of_adopted: utility of a package adopting nothing."
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="mean_of_adopted: utility of a package adopting nothing.",
     )
     reservation: Sourced = Field(description="Utility of no deal (BATNA), in [0, 1].")
     patience: Sourced = Field(description="Discount factor per round, in (0, 1].")
     red_lines: list[RedLine] = Field(default_factory=list)
     participates: bool = Field(
-        True, description="Whether its red lines and reservation bound the feasible set."
+        default=True, description="Whether its red lines and reservation bound the feasible set."
     )
-    strategy: StrategySpec | None = Field(None, description="Negotiation strategy (engine).")
+    strategy: StrategySpec | None = Field(
+        default=None, description="Negotiation strategy (engine)."
+    )
 
     @field_validator("weights")
     @classmethod
@@ -250,9 +255,9 @@ class Scenario(_Model):
     """A negotiation scenario: what is negotiated, by whom, and (optionally) how."""
 
     name: str = Field(description="Scenario name.")
-    description: str = Field("", description="What this scenario represents.")
+    description: str = Field(default="", description="What this scenario represents.")
     source_text: str | None = Field(
-        None,
+        default=None,
         description="Path (relative to the file) of the article that quotes must come from.",
     )
     issues: dict[str, Issue] = Field(description="Issue id -> issue, in agenda order.")
@@ -260,10 +265,14 @@ class Scenario(_Model):
     constraints: list[RedLine] = Field(
         default_factory=list, description="Agenda-level constraints (mutually exclusive options)."
     )
-    protocol: ProtocolSpec | None = Field(None, description="How the talks are run (engine).")
-    dynamics: DynamicsSpec | None = Field(None, description="The war while they talk (engine).")
+    protocol: ProtocolSpec | None = Field(
+        default=None, description="How the talks are run (engine)."
+    )
+    dynamics: DynamicsSpec | None = Field(
+        default=None, description="The war while they talk (engine)."
+    )
     default_strategy: StrategySpec | None = Field(
-        None, description="Strategy for actors that do not name one."
+        default=None, description="Strategy for actors that do not name one."
     )
 
     @field_validator("issues", "actors")

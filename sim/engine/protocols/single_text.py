@@ -47,7 +47,7 @@ class SingleTextParams(ProtocolParams):
     """Parameters of `SingleText`."""
 
     mediator: str | None = Field(
-        None,
+        default=None,
         description="The drafting actor, or 'neutral' for a mediator without preferences; "
         "default: 'united_states' if present, else the first actor by id.",
     )
@@ -56,7 +56,7 @@ class SingleTextParams(ProtocolParams):
         description="The registered drafting strategy (its role must be 'mediator').",
     )
     parties: list[str] | None = Field(
-        None,
+        default=None,
         description="The actors who answer the texts; default: the participating actors "
         "(every actor if fewer than two participate).",
     )

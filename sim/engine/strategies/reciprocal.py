@@ -21,10 +21,10 @@ class ReciprocalParams(StrategyParams):
     """Parameters of `Reciprocal`."""
 
     window: int = Field(
-        32, ge=1, le=4096, description="Candidates at or just above the target."
+        default=32, ge=1, le=4096, description="Candidates at or just above the target."
     )
     min_concession: float = Field(
-        0.0,
+        default=0.0,
         ge=0.0,
         le=1.0,
         description="Utility conceded after each own proposal regardless of the others "

@@ -34,13 +34,13 @@ class CurveParams(StrategyParams):
     """Parameters shared by the time-dependent family (the curve itself excluded)."""
 
     k: float = Field(
-        0.0, ge=0.0, le=1.0, description="Fraction of the range conceded at the start."
+        default=0.0, ge=0.0, le=1.0, description="Fraction of the range conceded at the start."
     )
     window: int = Field(
-        32, ge=1, le=4096, description="Candidates at or just above the aspiration."
+        default=32, ge=1, le=4096, description="Candidates at or just above the aspiration."
     )
     explore: float = Field(
-        0.0,
+        default=0.0,
         ge=0.0,
         le=1.0,
         description="Probability of offering a random candidate of the window instead of "
@@ -51,11 +51,13 @@ class CurveParams(StrategyParams):
 class TimeDependentParams(CurveParams):
     """The curve: a preset, or a family with its exponent."""
 
-    family: Literal["poly", "exp"] = Field("poly", description="Concession family.")
-    e: float = Field(1.0, gt=0.0, description="Polynomial exponent (e < 1: Boulware).")
-    beta: float = Field(1.0, gt=0.0, description="Exponential exponent (beta < 1: Boulware).")
+    family: Literal["poly", "exp"] = Field(default="poly", description="Concession family.")
+    e: float = Field(default=1.0, gt=0.0, description="Polynomial exponent (e < 1: Boulware).")
+    beta: float = Field(
+        default=1.0, gt=0.0, description="Exponential exponent (beta < 1: Boulware)."
+    )
     preset: Literal["boulware", "linear", "conceder"] | None = Field(
-        None, description="A named curve; excludes family, e and beta."
+        default=None, description="A named curve; excludes family, e and beta."
     )
 
     @model_validator(mode="after")
