@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal, cast
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.core.concession import PRESETS, concession
+from sim.core.concession import PRESETS, Family, concession
 from sim.engine.observation import Observation
 from sim.engine.strategies.base import Strategy, StrategyParams
 from sim.engine.strategies.opponent import FrequencyModel
@@ -25,7 +25,7 @@ __all__ = ["CurveParams", "PresetParams", "TimeDependent", "TimeDependentParams"
 
 
 @lru_cache(maxsize=1 << 16)
-def _conceded(family: str, exponent: float, k: float, t: float) -> float:
+def _conceded(family: Family, exponent: float, k: float, t: float) -> float:
     """Memoised scalar ``F(t)``: the curve is a pure function of its arguments."""
     return float(concession(t, family, exponent, k))
 
@@ -111,7 +111,7 @@ class TimeDependent(Strategy[CurveParams]):
         self.stochastic = self.params.explore > 0.0
         preset = self.preset or getattr(self.params, "preset", None)
         if preset is not None:
-            self._family = str(PRESETS[preset]["family"])
+            self._family: Family = PRESETS[preset]["family"]
             self._exponent = float(PRESETS[preset]["exponent"])
         else:
             curve = cast(TimeDependentParams, self.params)
