@@ -193,6 +193,7 @@ class Mediator(Strategy[MediatorParams]):
             self._ranking = rows[np.lexsort((rows, dist, -obs.utilities[rows]))]
             self._ranking_key = (obs.packages, obs.utilities, obs.feasible)
             self._ranking_pos = 0  # a new candidate set: start the fallback from the top
+        assert self._ranking is not None  # set together with _ranking_key
         return self._ranking
 
     def _first(self, obs: MediatorObservation) -> int | None:
