@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.pareto import pareto_mask_subset
 from sim.core.analysis import Analysis, analyze
+from sim.core.pareto import pareto_mask_subset
 from sim.core.problem import Problem
 from sim.core.utility import snap
 from sim.engine.observation import rank, readonly
@@ -188,14 +188,14 @@ class Prepared:
                 if rows.size:
                     candidate[rows[np.argmin(canon[rows])]] = True
             utilities = tuple(readonly(self.values[a][i][col]) for a in range(n))
-            acceptable = []
+            settles: list[np.ndarray] = []  # per actor: the ceasefire rows it can accept
             for a in range(n):
                 ok = self.agenda_ok & self.red_ok[:, a]
                 viable = np.bincount(col[ok], minlength=int(self.radix[i])) > 0
-                acceptable.append(readonly(candidate & viable[col]))
-            ranked = [rank(utilities[a], acceptable[a], canon) for a in range(n)]
+                settles.append(readonly(candidate & viable[col]))
+            ranked = [rank(utilities[a], settles[a], canon) for a in range(n)]
             return self._view("ceasefire", key, (i,), {}, readonly(candidate), utilities,
-                              tuple(acceptable), ranked)
+                              tuple(settles), ranked)
         if len(key) == 3 and key[0] == "rest":
             i, o = int(key[1]), int(key[2])
             base = self.view(("package",))

@@ -171,7 +171,9 @@ class SingleText(Protocol[SingleTextParams]):
             texts=state.texts,
             objections=state.objections,
         )
-        row = parties.mediator.draft(obs)
+        mediator = parties.mediator
+        assert mediator is not None  # the model builds the mediator `mediator()` names
+        row = mediator.draft(obs)
         if row is None:
             return conclude(
                 self, state, view, m, None, (None,) * self.n, (), parties, reservations
@@ -188,10 +190,13 @@ class SingleText(Protocol[SingleTextParams]):
             self, state, view, row, responders, parties, reservations, history
         )
         issues = view.issue_set
-        objections = {
-            a: (() if a in accepted else tuple(i for i in responses[a].objections if i in issues))
-            for a in responders
-        }
+        objections: dict[int, tuple[int, ...]] = {}
+        for a in responders:
+            response = responses[a]
+            assert response is not None  # `ask` answers every responder
+            objections[a] = (
+                () if a in accepted else tuple(i for i in response.objections if i in issues)
+            )
         return conclude(
             self, state, view, m, row, responses, accepted, parties, reservations,
             history=history,

@@ -3,6 +3,7 @@
 Core objects:
     StrategyParams: base of every strategy's nested ``Params`` model (pydantic,
         ``extra="forbid"``, frozen).
+    Drafter: what the single-text mediator agent asks of its strategy (``draft``).
     Strategy: a small class with a registry name, declarative traits, ``propose`` and
         ``respond``. The public methods wrap the subclass's ``_propose`` / ``_respond`` in a
         final check: a strategy never proposes or accepts a package outside its own
@@ -19,15 +20,16 @@ protocol that reads them.
 from __future__ import annotations
 
 import math
+import typing
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from sim.engine.observation import Observation, Response
+from sim.engine.observation import MediatorObservation, Observation, Response
 
-__all__ = ["MAX_OBJECTIONS", "Role", "Strategy", "StrategyParams"]
+__all__ = ["MAX_OBJECTIONS", "Drafter", "Role", "Strategy", "StrategyParams"]
 
 Role = Literal["negotiator", "mediator"]
 
@@ -42,6 +44,15 @@ class StrategyParams(BaseModel):
 
 
 P = TypeVar("P", bound=StrategyParams)
+
+
+@typing.runtime_checkable
+class Drafter(typing.Protocol):
+    """A strategy that drafts single texts (role ``mediator``, e.g. ``mediator``)."""
+
+    def draft(self, obs: MediatorObservation) -> int | None:
+        """The next text (a feasible package row), or None when nothing is feasible."""
+        ...
 
 
 class Strategy(ABC, Generic[P]):
