@@ -362,7 +362,7 @@ class Scenario(_Model):
             if missing:
                 err(base + ("values",), f"missing value table for issue(s): {', '.join(missing)}")
             for k, inter in enumerate(actor.interactions):
-                loc = base + ("interactions", k)
+                loc: tuple[str | int, ...] = base + ("interactions", k)
                 check_cond(loc + ("a",), inter.a.issue, inter.a.option, inter.a.options)
                 check_cond(loc + ("b",), inter.b.issue, inter.b.option, inter.b.options)
             seen: set[str] = set()
