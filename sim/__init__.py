@@ -50,12 +50,13 @@ _WHERE = {
     "solve": ("sim.api", "solve"),
     "sweep": ("sim.experiment.facade", "sweep"),
     "load_results": ("sim.report.facade", "load_results"),
-    "report": ("sim.report.facade", "report"),
 }
 
 
 def __getattr__(name: str) -> Any:
     """Import a facade name on first use."""
+    if name == "report":  # the package, callable as the facade function (sim.report(DIR))
+        return import_module("sim.report")
     if name in _WHERE:
         module, attr = _WHERE[name]
         return getattr(import_module(module), attr)

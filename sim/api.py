@@ -16,7 +16,7 @@ Sweeps, results directories and reports sit in the layers above this one
 Example:
     >>> import sim
     >>> scenario = sim.load("scenarios/validation/rubinstein_two_players.yaml")
-    >>> sim.analyze(scenario).n_feasible > 0
+    >>> int(sim.analyze(scenario).feasible.sum()) > 0
     True
     >>> result = sim.simulate(scenario, seed=1)
     >>> result.seed, result.trace is not None

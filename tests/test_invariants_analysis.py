@@ -107,7 +107,7 @@ def _solve(data: dict):
 def _needed(scenario, protocol) -> list[int]:
     """Seat positions whose consent every deal needs (veto actors; all under quota 'all')."""
     seats = list(protocol.seats)
-    if scenario.protocol.kind == "summit_ratification":
+    if protocol.ratifies:
         return list(range(len(seats)))  # unanimity among the negotiators
     rule = protocol.rule
     return [j for j, a in enumerate(seats) if a in rule.veto or rule.quota is None]

@@ -32,8 +32,6 @@ from sim.engine.observation import Response
 from sim.engine.protocols.records import NEUTRAL, REASONS, Parties, ProtocolError
 from sim.scenario import validate_data
 
-#: Protocols whose proposer rotates over the seats after the last proposer.
-ROTATING = {"alternating_offers", "summit_ratification"}
 SETTLING = {"ceasefire", "agreement", "stillborn"}
 
 
@@ -144,10 +142,10 @@ class ProtocolMachine(RuleBasedStateMachine):
 
         # whose turn it was
         proposer = rec.proposer
-        if self.KIND in ROTATING:
+        if p.rotating:
             assert proposer == _next_seat(seats, old.active, old.turn)
             assert new.turn == proposer
-        elif self.KIND == "random_proposer":
+        elif hasattr(p, "probability"):  # recognised at random
             assert proposer in old.active and p.probability[proposer] > 0
         elif self.mediator is not None:
             assert proposer == p.mediator_index

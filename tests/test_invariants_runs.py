@@ -220,7 +220,7 @@ def test_agreement_satisfies_the_acceptance_rule(run):
     recorded as accepted exactly when its supporters meet the rule)."""
     res, cols, actors = run.result, run.cols, run.actors
     spec = _Spec(run.scenario.protocol.acceptance, actors)
-    summit = run.scenario.protocol.kind == "summit_ratification"
+    summit = run.protocol.ratifies
     seats = list(run.protocol.seats)
     walked: set[int] = set()
     for r in range(run.n_rounds):

@@ -509,7 +509,7 @@ def test_solver_mapping_on_every_shipped_scenario(path, kind):
     assert actors.index(res.proposer) in seats and 0 <= res.round < 20
     assert prepared.agenda_ok[row] and prepared.red_ok[row, actors.index(res.proposer)]
     assert res.utilities == {a: float(prepared.U[row, i]) for i, a in enumerate(actors)}
-    if kind == "summit_ratification":
+    if protocol.ratifies:
         # the negotiators only agree on what the ratifiers would ratify
         for r in protocol.ratifiers:
             if r in protocol.ratification_rule.veto or protocol.ratification_rule.quota is None:

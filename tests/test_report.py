@@ -13,7 +13,8 @@ from PIL import Image
 from test_report_data import ISSUES, PATIENCE, write_results
 
 from sim.cli import main
-from sim.report.render import build_report, pct, summarize
+from sim.report.document import pct
+from sim.report.render import build_report, summarize
 
 PNG = b"\x89PNG\r\n\x1a\n"
 FIGURES = ("rates_heatmap.png", "packages.png", "utility_space.png", "dance.png",

@@ -17,7 +17,10 @@ import pytest
 import yaml
 
 from sim.errors import UserError
+from sim.experiment.reachable import PackageSpace
 from sim.report import data as D
+from sim.report import replay
+from sim.report import tables as T
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "alaska_summit.yaml"
@@ -91,7 +94,7 @@ def write_results(
         table = pa.Table.from_pandas(part, schema=schema, preserve_index=False)
         pq.write_table(table, out / "runs" / f"part-{k:012d}.parquet")
     space = scenario_space()
-    first = D.package_row(space, dict(zip(ISSUES, PACKAGES[0], strict=True)))
+    first = PackageSpace.of(space).encode(dict(zip(ISSUES, PACKAGES[0], strict=True)))
     pts = pd.DataFrame({
         "point_id": range(len(points)),
         "param.actors.russia.patience": [p for p, _ in points],
@@ -166,7 +169,7 @@ def test_parse_target(results_dir):
 
 def test_point_outcomes_match_runs(results_dir):
     r = D.load_results(results_dir)
-    pts = D.point_outcomes(r, D.Target("stillborn"))
+    pts = T.point_outcomes(r, D.Target("stillborn"))
     assert len(pts) == 10 and (pts["runs"] == 8).all()
     raw = pd.read_parquet(results_dir / "runs")
     for _, p in pts.iterrows():
@@ -177,7 +180,7 @@ def test_point_outcomes_match_runs(results_dir):
 
 def test_package_table_counts(results_dir):
     r = D.load_results(results_dir)
-    table = D.package_table(r)
+    table = T.package_table(r)
     raw = pd.read_parquet(results_dir / "runs")
     deals = raw[raw["agreement"]]
     assert table["count"].sum() == len(deals)
@@ -192,7 +195,7 @@ def test_package_table_counts(results_dir):
 
 def test_scenario_at_point_applies_values(results_dir):
     r = D.load_results(results_dir)
-    sc = D.scenario_at_point(r, 9)  # patience 0.98, ceasefire_first
+    sc = replay.scenario_at_point(r, 9)  # patience 0.98, ceasefire_first
     assert sc.actors["russia"].patience.value == pytest.approx(0.98)
     assert sc.protocol.sequencing == "ceasefire_first"
 
@@ -203,18 +206,18 @@ def test_package_rows_round_trip():
 
     problem = compile_problem(load_scenario(SCENARIO))
     space = scenario_space()
-    assert D.problem_space(problem) == space
+    assert replay.problem_space(problem) == space
     for pkg in PACKAGES:
         terms = dict(zip(ISSUES, pkg, strict=True))
-        row = D.package_row(space, terms)
+        row = PackageSpace.of(space).encode(terms)
         assert package_dict(problem, row) == terms
-    assert D.package_row(space, {"ceasefire": "never"}) is None
+    assert PackageSpace.of(space).encode({"ceasefire": "never"}) is None
 
 
 def test_feasible_share_from_points(results_dir):
     r = D.load_results(results_dir)
-    table = D.package_table(r)
-    share = D.feasible_share(r, table)
+    table = T.package_table(r)
+    share = T.feasible_share(r, table)
     deals = r.runs[D.agreed(r.runs)]
     for k, row in table.iterrows():
         mask = np.ones(len(deals), dtype=bool)

@@ -4,6 +4,7 @@ Modules (one job each):
     schema: the experiment file, the resolved experiment, spaces and manifest (pydantic).
     paths: parameter paths into scenario dicts.
     design: axes, grid / Latin hypercube / Sobol points, run seeds.
+    point: the scenario at a design point (workers, point validation and the report).
     plan: experiment file -> checked plan (every design point validated).
     worker: what runs in a worker: point analysis and chunks of runs.
     executors: in-process calls, a local process pool, a Dask cluster.
@@ -16,6 +17,7 @@ Public names are imported lazily (the CLI starts without pyarrow or mesa).
 """
 
 from importlib import import_module
+from typing import Any
 
 __all__ = ["ExperimentError", "SweepOptions", "load_plan", "reachable_summary", "sweep"]
 
@@ -28,7 +30,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _WHERE:
         module, attr = _WHERE[name]
         return getattr(import_module(module), attr)

@@ -22,11 +22,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.experiment.schema import Experiment, Parameter
+
+if TYPE_CHECKING:
+    from scipy.stats import qmc
 
 # spawn_key of the sampler's random stream; run streams use two-element keys, so they differ.
 DESIGN_STREAM = (2**31,)
@@ -207,7 +210,7 @@ def build_design(experiment: Experiment, axes: list[Axis]) -> Design:
     return Design(axes, spec.kind, unit=np.asarray(unit, dtype=np.float64))
 
 
-def _sampler(cls, d: int, rng: np.random.Generator):
+def _sampler(cls: type[qmc.QMCEngine], d: int, rng: np.random.Generator) -> qmc.QMCEngine:
     """Construct a scipy.stats.qmc engine seeded with ``rng`` (``rng=`` since scipy 1.15)."""
     try:
         return cls(d, scramble=True, rng=rng)

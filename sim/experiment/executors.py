@@ -24,10 +24,12 @@ import re
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
 from typing import Any
 
 from sim.errors import UserError
-from sim.experiment.worker import Job, preload
+from sim.experiment.point import Job
+from sim.experiment.worker import preload
 
 SCHEDULER_ADDRESS = re.compile(
     r"(tcp|tls|ucx|ws|wss)://"  # scheme
@@ -48,10 +50,12 @@ class Serial:
     def __enter__(self) -> Serial:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         return None
 
-    def map_ordered(self, fn: Callable, tasks: Iterable[tuple[Any, tuple]]) -> Iterator:
+    def map_ordered(
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]
+    ) -> Iterator[tuple[Any, Any]]:
         """Yield ``(meta, fn(job, *args))`` per task, in order."""
         for meta, args in tasks:
             yield meta, fn(*args)
@@ -64,7 +68,7 @@ class _FutureExecutor:
 
     workers = 1
 
-    def _submit(self, fn: Callable, args: tuple):  # pragma: no cover - abstract
+    def _submit(self, fn: Callable[..., Any], args: tuple) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _wait_first(self, futures: set) -> tuple[set, set]:  # pragma: no cover - abstract
@@ -75,7 +79,9 @@ class _FutureExecutor:
         """Tasks kept in flight: two per worker, so no worker waits for the parent."""
         return 2 * self.workers
 
-    def map_ordered(self, fn: Callable, tasks: Iterable[tuple[Any, tuple]]) -> Iterator:
+    def map_ordered(
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]
+    ) -> Iterator[tuple[Any, Any]]:
         """Yield ``(meta, result)`` in task order, at most `window` tasks in flight."""
         pending: deque = deque()
         it = iter(tasks)
@@ -91,7 +97,9 @@ class _FutureExecutor:
                 pending.append((nxt[0], self._submit(fn, nxt[1])))
             yield meta, result
 
-    def map_unordered(self, fn: Callable, tasks: Iterable[tuple[Any, tuple]]) -> Iterator:
+    def map_unordered(
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]
+    ) -> Iterator[tuple[Any, Any]]:
         """Yield ``(meta, result)`` as tasks finish, at most `window` tasks in flight."""
         it = iter(tasks)
         live: dict = {}
@@ -129,11 +137,13 @@ class Pool(_FutureExecutor):
     def __enter__(self) -> Pool:
         return self
 
-    def __exit__(self, exc_type, *exc) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, *exc: BaseException | TracebackType | None
+    ) -> None:
         self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
         gc.unfreeze()
 
-    def _submit(self, fn: Callable, args: tuple):
+    def _submit(self, fn: Callable[..., Any], args: tuple) -> cf.Future:
         return self._pool.submit(fn, *args)
 
     def _wait_first(self, futures: set) -> tuple[set, set]:
@@ -176,10 +186,10 @@ class Dask(_FutureExecutor):
     def __enter__(self) -> Dask:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._client.close()
 
-    def _submit(self, fn: Callable, args: tuple):
+    def _submit(self, fn: Callable[..., Any], args: tuple) -> Any:
         if args and args[0] is self._job:
             args = (self._job_ref, *args[1:])
         return self._client.submit(fn, *args, pure=False)
@@ -190,7 +200,10 @@ class Dask(_FutureExecutor):
         return set(done), set(rest)
 
 
-def make_executor(workers: int | None, scheduler: str | None, job: Job):
+Executor = Serial | Pool | Dask
+
+
+def make_executor(workers: int | None, scheduler: str | None, job: Job) -> Executor:
     """The executor for these options.
 
     A Dask executor when ``scheduler`` is given; else a pool of ``workers`` processes

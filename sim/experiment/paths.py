@@ -204,7 +204,11 @@ def _set(node: Any, concrete: tuple[Token, ...], value: Any) -> Any:
     if not concrete:
         return value
     head, rest = concrete[0], concrete[1:]
-    copy = list(node) if isinstance(node, list) else dict(node)
+    if isinstance(node, list) and isinstance(head, int):
+        items = list(node)
+        items[head] = _set(node[head], rest, value)
+        return items
+    copy = dict(node)
     copy[head] = _set(node[head], rest, value)
     return copy
 

@@ -30,9 +30,9 @@ from pydantic import ValidationError
 from sim.errors import UserError
 from sim.experiment import paths
 from sim.experiment.design import Axis, Design, build_design
+from sim.experiment.point import SCENARIO_AXIS, Job, complete_scenario
 from sim.experiment.schema import Experiment
-from sim.experiment.worker import SCENARIO_AXIS, Job
-from sim.scenario.loader import ScenarioError, format_loc, load_raw, read_yaml_file, validate_data
+from sim.scenario.loader import ScenarioError, format_loc, read_yaml_file
 
 HASH_FORMAT = "negsim-experiment/1"
 MAX_POINT_ERRORS = 10
@@ -130,11 +130,7 @@ def read_experiment(path: Path) -> Experiment:
 def _complete_scenario(path: Path, file: str, where: str) -> dict:
     if not path.is_file():
         raise ExperimentError(f"{file}: {where}: scenario file not found: {path}")
-    raw = load_raw(path)
-    scenario = validate_data(raw, str(path))
-    data = scenario.model_dump(by_alias=True)
-    data.pop("source_text", None)
-    return data
+    return complete_scenario(path)
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -153,11 +149,12 @@ def load_plan(path: str | Path) -> Plan:
     for i, p in enumerate(exp.parameters):
         if p.path != SCENARIO_AXIS:
             continue
-        if p.values is None or not all(isinstance(v, str) for v in p.values):
+        names = [v for v in p.values or [] if isinstance(v, str)]
+        if p.values is None or len(names) != len(p.values):
             raise ExperimentError(
                 f"{file}: parameters[{i}]: 'scenario' takes a list of scenario file names"
             )
-        for j, v in enumerate(p.values):
+        for j, v in enumerate(names):
             if v not in scenarios:
                 scenarios[v] = _complete_scenario(here / v, file, f"parameters[{i}].values[{j}]")
     axes = [Axis.from_parameter(p) for p in exp.parameters]
@@ -277,11 +274,9 @@ def validate_points(plan: Plan, batch: int = 4096) -> None:
         cols = plan.design.columns(ids)
         for k, pid in enumerate(ids):
             values = [c[k] for c in cols]
+            where = f"{plan.file}: {point_label(plan, int(pid), values)}"
             try:
-                validate_data(
-                    job.scenario_dict(values),
-                    f"{plan.file}: {point_label(plan, int(pid), values)}",
-                )
+                job.scenario(int(pid), values, where)
             except ScenarioError as exc:
                 failing += 1
                 if failing <= MAX_POINT_ERRORS:

@@ -18,17 +18,24 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TextIO
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
 
 MODES = ("quiet", "bar", "lines", "ci")
 
 
-def choose_mode(quiet: bool, stream: TextIO | None = None, env: dict | None = None) -> str:
+def choose_mode(
+    quiet: bool, stream: TextIO | None = None, env: Mapping[str, str] | None = None
+) -> str:
     """Decide how to report progress."""
     if quiet:
         return "quiet"
-    env = os.environ if env is None else env
-    if str(env.get("CI", "")).strip().lower() in ("1", "true", "yes"):
+    environ: Mapping[str, str] = os.environ if env is None else env
+    if str(environ.get("CI", "")).strip().lower() in ("1", "true", "yes"):
         return "ci"
     stream = sys.stderr if stream is None else stream
     isatty = getattr(stream, "isatty", None)
@@ -59,7 +66,7 @@ class Progress:
         mode: str | None = None,
         stream: TextIO | None = None,
         interval: float = 10.0,
-        clock=time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.stream = sys.stderr if stream is None else stream
         self.mode = mode or choose_mode(False, self.stream)
@@ -74,8 +81,8 @@ class Progress:
         self._t0 = 0.0
         self._last_line = 0.0
         self._last_refresh = 0.0
-        self._bar = None
-        self._task = None
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
 
     def start(self, total: int, done: int = 0) -> None:
         """Begin: ``done`` of ``total`` runs are already there (resume)."""
@@ -94,7 +101,7 @@ class Progress:
             )
             from rich.progress import Progress as RichProgress
 
-            self._bar = RichProgress(
+            bar = RichProgress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
@@ -106,11 +113,10 @@ class Progress:
                 auto_refresh=False,
                 transient=False,
             )
-            self._bar.start()
-            self._task = self._bar.add_task(
-                self.label, total=total, completed=done, rate=""
-            )
-            self._bar.refresh()
+            bar.start()
+            self._bar = bar
+            self._task = bar.add_task(self.label, total=total, completed=done, rate="")
+            bar.refresh()
             return
         resumed = f", {done:,} already done" if done else ""
         self._line(f"{self.label}: {total:,} runs{resumed}")
@@ -127,7 +133,8 @@ class Progress:
             return
         now = self.clock()
         if self.mode == "bar":
-            if now - self._last_refresh >= 0.1 or self.done >= self.total:
+            due = now - self._last_refresh >= 0.1 or self.done >= self.total
+            if due and self._bar is not None and self._task is not None:
                 self._last_refresh = now
                 self._bar.update(
                     self._task, completed=self.done, rate=f"{self.rate():,.1f} runs/s"
@@ -149,7 +156,7 @@ class Progress:
         """Stop the bar, and write the last line."""
         if self.mode == "quiet":
             return
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=self.done, rate=f"{self.rate():,.1f} runs/s")
             self._bar.refresh()
             self._bar.stop()

@@ -25,15 +25,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.errors import UserError
 from sim.experiment.schema import Manifest, Spaces
@@ -41,6 +42,7 @@ from sim.experiment.storage import MANIFEST, POINTS, RUNS, SPACES
 
 DECIMALS = 6
 PARAM, PKG, SPE = "param.", "pkg.", "spe."
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class ReachableError(UserError):
@@ -48,15 +50,32 @@ class ReachableError(UserError):
 
 
 @dataclass(frozen=True)
-class _Space:
+class PackageSpace:
+    """An outcome space as ``spaces.json`` records it, numbering packages as rows.
+
+    Rows are numbered as `sim.core.space` numbers packages (mixed radix, first issue most
+    significant): the rows of ``feasible_rows`` in ``points.parquet``.
+
+    Attributes:
+        issues: the issues, in order.
+        options: per issue, its option ids in order.
+    """
+
     issues: tuple[str, ...]
     options: tuple[tuple[str, ...], ...]
 
+    @classmethod
+    def of(cls, space: Mapping[str, Sequence[str]]) -> PackageSpace:
+        """The space of ``{issue: [option ids]}``."""
+        return cls(tuple(space), tuple(tuple(o) for o in space.values()))
+
     @property
     def radix(self) -> tuple[int, ...]:
+        """Options per issue."""
         return tuple(len(o) for o in self.options)
 
-    def encode(self, package: dict[str, str]) -> int | None:
+    def encode(self, package: Mapping[str, str]) -> int | None:
+        """The row of ``package`` ({issue: option}); None when an option is not in the space."""
         try:
             digits = [self.options[j].index(package[i]) for j, i in enumerate(self.issues)]
         except (KeyError, ValueError):
@@ -64,6 +83,7 @@ class _Space:
         return int(np.ravel_multi_index(digits, self.radix))
 
     def decode(self, rows: np.ndarray) -> list[dict[str, str]]:
+        """The packages of ``rows`` (int64), in order."""
         if rows.size == 0:
             return []
         digits = np.unravel_index(rows, self.radix)
@@ -81,7 +101,7 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), DECIMALS)
 
 
-def _read_model(path: Path, model):
+def _read_model(path: Path, model: type[_M]) -> _M:
     try:
         return model.model_validate_json(path.read_bytes())
     except FileNotFoundError:
@@ -93,7 +113,7 @@ def _read_model(path: Path, model):
         raise ReachableError(f"{path}: cannot read ({first})") from None
 
 
-def _read_table(path: Path, columns: list[str] | None = None, **kw) -> pa.Table:
+def _read_table(path: Path, columns: list[str] | None = None, **kw: Any) -> pa.Table:
     try:
         return pq.read_table(path, columns=columns, **kw)
     except FileNotFoundError:
@@ -123,10 +143,7 @@ def reachable(directory: str | Path) -> dict[str, Any]:
     by_point = _point_counts(runs)
     reached = _reached_groups(runs, pkg_cols)
 
-    space_of = {
-        key: _Space(tuple(s.issues), tuple(tuple(o) for o in s.issues.values()))
-        for key, s in spaces.scenarios.items()
-    }
+    space_of = {key: PackageSpace.of(s.issues) for key, s in spaces.scenarios.items()}
     point_ids = points.column("point_id").to_pylist()
     scenario_keys = (
         points.column(PARAM + "scenario").to_pylist()
@@ -137,7 +154,7 @@ def reachable(directory: str | Path) -> dict[str, Any]:
     spe_values = {i: points.column(SPE + i).to_pylist() for i in issues}
     feasible = points.column("feasible_rows")
 
-    overall_reached: dict[tuple, dict] = {}
+    overall_reached: dict[tuple, list[Any]] = {}
     feasible_union: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
     reached_rows: dict[str, set[int]] = defaultdict(set)
     spe_count: dict[tuple, int] = defaultdict(int)
@@ -192,9 +209,9 @@ def reachable(directory: str | Path) -> dict[str, Any]:
     overall.sort(key=_reached_order)
     reached_keys = set(overall_reached)
     never_overall: list[dict[str, str]] = []
-    for key, by_digest in feasible_union.items():
+    for scenario_key, by_digest in feasible_union.items():
         union = np.unique(np.concatenate(list(by_digest.values())))
-        for pkg in space_of[key].decode(union):
+        for pkg in space_of[scenario_key].decode(union):
             if tuple(pkg.items()) not in reached_keys:
                 never_overall.append(pkg)
     never_overall = list({tuple(p.items()): p for p in never_overall}.values())
@@ -213,7 +230,8 @@ def reachable(directory: str | Path) -> dict[str, Any]:
     }
 
 
-def _entry(pkg, count, n_agree, pareto, nash_sum, nash_n) -> dict[str, Any]:
+def _entry(pkg: dict[str, str], count: int, n_agree: int, pareto: bool, nash_sum: float,
+           nash_n: int) -> dict[str, Any]:
     return {
         "package": pkg,
         "count": int(count),

@@ -28,15 +28,24 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.experiment.design import run_seed
-from sim.experiment.executors import SweepError, make_executor
+from sim.experiment.executors import Executor, SweepError, make_executor
 from sim.experiment.plan import Plan, load_plan, validate_points
+from sim.experiment.point import Job
 from sim.experiment.progress import Progress
-from sim.experiment.worker import Job, PointInfo, prepare_points, run_chunk
+from sim.experiment.worker import PointInfo, prepare_points, run_chunk
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from sim.experiment.storage import ResultsDir
+
+# A chunk's run ids, point ids, replicates and seeds (aligned int arrays).
+RunMeta = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 __all__ = ["SweepError", "SweepOptions", "SweepSummary", "chunk_size", "sweep"]
 
@@ -145,8 +154,8 @@ def sweep(
     return SweepSummary(out, plan.n_runs, already, ran, seconds, executor.workers, chunks)
 
 
-def _complete(plan: Plan, job: Job, executor, results, options: SweepOptions,
-              progress: Progress | None) -> tuple[int, int, float, int]:
+def _complete(plan: Plan, job: Job, executor: Executor, results: ResultsDir,
+              options: SweepOptions, progress: Progress | None) -> tuple[int, int, float, int]:
     """Analyse the points if needed, then run every missing run.
 
     Returns:
@@ -181,7 +190,7 @@ def _complete(plan: Plan, job: Job, executor, results, options: SweepOptions,
     return already, ran, time.perf_counter() - t0, chunks
 
 
-def _point_batches(plan: Plan, job: Job, executor) -> Iterator:
+def _point_batches(plan: Plan, job: Job, executor: Executor) -> Iterator[pa.RecordBatch]:
     """Analyse every point (in order) and yield `points.parquet` record batches."""
     import pyarrow as pa
 
@@ -191,15 +200,15 @@ def _point_batches(plan: Plan, job: Job, executor) -> Iterator:
     n = plan.n_points
     size = max(1, min(POINT_BATCH, math.ceil(n / (4 * executor.workers))))
 
-    def tasks():
+    def tasks() -> Iterator[tuple[np.ndarray, tuple[Job, list[tuple[int, list[Any]]]]]]:
         for start in range(0, n, size):
             ids = np.arange(start, min(start + size, n))
             cols = plan.design.columns(ids)
             points = [(int(p), [c[k] for c in cols]) for k, p in enumerate(ids)]
             yield ids, (job, points)
 
-    for ids, infos in executor.map_ordered(prepare_points, tasks()):
-        infos: list[PointInfo]
+    for ids, done in executor.map_ordered(prepare_points, tasks()):
+        infos: list[PointInfo] = done
         cols = plan.design.columns(ids)
         data: dict[str, Any] = {"point_id": ids.astype(np.int64)}
         for ax, col in zip(plan.axes, cols, strict=True):
@@ -229,7 +238,7 @@ class _PointFigures:
         return [names[c] if c >= 0 else None for c in self.spe_codes[issue][point_ids].tolist()]
 
 
-def _point_summary(results, plan: Plan) -> _PointFigures:
+def _point_summary(results: ResultsDir, plan: Plan) -> _PointFigures:
     """Read the per-point figures every run row carries from ``points.parquet``."""
     import pyarrow.compute as pc
 
@@ -251,7 +260,8 @@ def _run_tasks(
     fixed: int | None,
     workers: int,
     block: int = 65536,
-):
+) -> Iterator[tuple[RunMeta, tuple[Job, tuple[np.ndarray, np.ndarray, np.ndarray],
+                                   dict[int, list[Any]]]]]:
     """Lazily yield one task per chunk of pending runs (consecutive run ids).
 
     Chunks have ``fixed`` runs, or the guided `chunk_size`; none crosses a block of
@@ -280,7 +290,8 @@ def _run_tasks(
             yield meta, (job, (point_ids, replicates, seeds), values)
 
 
-def _part_table(plan: Plan, schema, meta, cols: dict[str, list], figures: _PointFigures):
+def _part_table(plan: Plan, schema: pa.Schema, meta: RunMeta, cols: dict[str, list],
+                figures: _PointFigures) -> pa.Table:
     """Assemble one part file's table from a chunk's metadata and outcome columns."""
     import pyarrow as pa
 

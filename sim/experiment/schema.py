@@ -41,14 +41,14 @@ class RangeSpec(_Model):
     low: float = Field(description="Lower bound (inclusive).")
     high: float = Field(description="Upper bound (inclusive).")
     steps: int | None = Field(
-        None,
+        default=None,
         ge=1,
         description=(
             "Grid levels, evenly spaced from low to high (grid design; required for "
             "continuous ranges, optional for integer ranges where every integer is a level)."
         ),
     )
-    integer: bool = Field(False, description="Whole numbers only.")
+    integer: bool = Field(default=False, description="Whole numbers only.")
 
     @model_validator(mode="after")
     def _non_empty(self) -> RangeSpec:
@@ -84,10 +84,10 @@ class Parameter(_Model):
         )
     )
     values: list[Value] | None = Field(
-        None, description="Categorical levels (any type the scenario field accepts)."
+        default=None, description="Categorical levels (any type the scenario field accepts)."
     )
-    range: RangeSpec | None = Field(None, description="A numeric interval.")
-    label: str = Field("", description="Display name in reports.")
+    range: RangeSpec | None = Field(default=None, description="A numeric interval.")
+    label: str = Field(default="", description="Display name in reports.")
 
     @field_validator("path")
     @classmethod
@@ -114,14 +114,17 @@ class DesignSpec(_Model):
     """How the design points are chosen."""
 
     kind: Literal["grid", "lhs", "sobol"] = Field(
-        "grid",
+        default="grid",
         description=(
             "grid: every combination of levels; lhs: Latin hypercube; sobol: scrambled "
             "Sobol sequence (scipy.stats.qmc), both seeded from the experiment seed."
         ),
     )
     samples: int | None = Field(
-        None, ge=1, le=10_000_000, description="Points to draw (lhs, sobol; a power of two)."
+        default=None,
+        ge=1,
+        le=10_000_000,
+        description="Points to draw (lhs, sobol; a power of two).",
     )
 
     @model_validator(mode="after")
@@ -152,19 +155,22 @@ class Experiment(_Model):
     name: str = Field(
         pattern=NAME_PATTERN, description="Experiment name (the results directory name)."
     )
-    question: str = Field("", description="The question this experiment answers.")
-    description: str = Field("", description="What the experiment does.")
+    question: str = Field(default="", description="The question this experiment answers.")
+    description: str = Field(default="", description="What the experiment does.")
     scenario: str = Field(description="Base scenario file, relative to this file.")
     parameters: list[Parameter] = Field(
         default_factory=list, description="Parameters to vary (none: a single point)."
     )
     design: DesignSpec = Field(default_factory=DesignSpec, description="Design of the points.")
-    replicates: int = Field(1, ge=1, le=1_000_000, description="Runs (seeds) per point.")
+    replicates: int = Field(default=1, ge=1, le=1_000_000, description="Runs (seeds) per point.")
     seed: int = Field(
         ge=0, lt=2**63, description="The experiment seed; every run seed derives from it."
     )
     rounds: int | None = Field(
-        None, ge=1, le=10_000, description="Override the protocol deadline (rounds) of every run."
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Override the protocol deadline (rounds) of every run.",
     )
 
     @model_validator(mode="after")
@@ -235,5 +241,5 @@ class Manifest(_Model):
     package_version: str
     git_commit: str | None
     started: str = Field(description="ISO 8601 timestamp (UTC) of the first start.")
-    ended: str | None = Field(None, description="ISO 8601 timestamp (UTC) of completion.")
+    ended: str | None = Field(default=None, description="ISO 8601 timestamp (UTC) of completion.")
     counts: Counts

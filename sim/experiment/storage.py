@@ -27,9 +27,10 @@ import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -111,7 +112,7 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write ``path`` atomically: ``write(fileobj)`` into a temp file, fsync, replace."""
     tmp = path.parent / f"{TMP_PREFIX}{path.name}.{os.getpid()}"
     try:
@@ -155,7 +156,7 @@ class ResultsDir:
     """
 
     def __init__(self, path: Path, plan: Plan, manifest: Manifest):
-        self._lock = None
+        self._lock: BinaryIO | None = None
         self.path = path
         self.plan = plan
         self.manifest = manifest
@@ -262,7 +263,7 @@ class ResultsDir:
         del header["points"]
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-        def write(f) -> None:
+        def write(f: BinaryIO) -> None:
             f.write(f"# Resolved by negsim sweep from {plan.file}; do not edit.\n".encode())
             f.write(yaml.dump(header, Dumper=dumper, sort_keys=False).encode("utf-8"))
             f.write(b"points:\n")
@@ -350,7 +351,7 @@ class ResultsDir:
         """Write ``points.parquet`` from record batches (streamed), atomically."""
         schema = points_schema(self.plan)
 
-        def write(f) -> None:
+        def write(f: BinaryIO) -> None:
             with pq.ParquetWriter(f, schema) as writer:
                 for b in batches:
                     writer.write_batch(b)
@@ -364,7 +365,7 @@ class ResultsDir:
         return pq.read_table(self.path / POINTS, columns=columns, read_dictionary=dictionary)
 
 
-def _lock(path: Path):
+def _lock(path: Path) -> BinaryIO:
     """Hold an exclusive lock on ``path/.lock`` for the life of this process.
 
     The kernel drops it when the process dies (even by ``kill -9``), so a stale lock never

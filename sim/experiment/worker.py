@@ -1,8 +1,6 @@
 """What runs inside a worker (in-process, pool process or Dask worker): points and runs.
 
 Core objects:
-    Job: the small, picklable part of a plan every task carries: the complete scenario
-        dicts, the axes' concrete paths, the rounds override, the results columns.
     prepare_points: per design point, the size of the static feasible set, its rows and the
         subgame-perfect package (where the protocol has one).
     run_chunk: simulate a chunk of runs; returns the outcome columns.
@@ -23,53 +21,21 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.experiment import paths
+from sim.experiment.point import Job
 
-SCENARIO_AXIS = "scenario"
+if TYPE_CHECKING:
+    from sim.engine.prepared import Prepared
+    from sim.scenario.schema import Scenario
+
 # Fields of a complete scenario dict that do not change the compiled problem.
 _RUN_ONLY = ("name", "description", "protocol", "dynamics", "default_strategy")
 _ACTOR_RUN_ONLY = ("strategy",)
 _MAX_PREPARED = 8
 _MAX_SCENARIOS = 256
-
-
-@dataclass(frozen=True)
-class Job:
-    """What every task needs besides its own points or runs.
-
-    Attributes:
-        key: the experiment hash (caches are dropped when it changes).
-        scenarios: scenario key -> complete scenario dict.
-        base: the key of the base scenario.
-        axes: per axis, (path, scenario key -> concrete path).
-        rounds: the rounds override, or None.
-        issues: the ``pkg.*`` issues, in column order.
-        actors: the ``u.*`` actors, in column order.
-    """
-
-    key: str
-    scenarios: dict[str, dict]
-    base: str
-    axes: tuple[tuple[str, dict[str, tuple]], ...]
-    rounds: int | None
-    issues: tuple[str, ...]
-    actors: tuple[str, ...]
-
-    def scenario_dict(self, values: list[Any]) -> dict:
-        """The complete scenario dict at a point with these axis values."""
-        key = self.base
-        for (path, _), v in zip(self.axes, values, strict=True):
-            if path == SCENARIO_AXIS:
-                key = v
-        data = self.scenarios[key]
-        for (path, concrete), v in zip(self.axes, values, strict=True):
-            if path != SCENARIO_AXIS:
-                data = paths.set_value(data, concrete[key], v)
-        return data
 
 
 def preload() -> None:
@@ -96,10 +62,10 @@ def problem_key(data: dict) -> str:
 class _State:
     """Per-thread caches for one job."""
 
-    def __init__(self, key: str):
+    def __init__(self, key: str) -> None:
         self.key = key
-        self.prepared: OrderedDict[str, Any] = OrderedDict()
-        self.points: OrderedDict[int, tuple[Any, str]] = OrderedDict()
+        self.prepared: OrderedDict[str, Prepared] = OrderedDict()
+        self.points: OrderedDict[int, tuple[Scenario, str]] = OrderedDict()
 
 
 _LOCAL = threading.local()
@@ -113,15 +79,15 @@ def _state(job: Job) -> _State:
     return st
 
 
-def _point(job: Job, st: _State, point_id: int, values: list[Any]):
+def _point(
+    job: Job, st: _State, point_id: int, values: list[Any]
+) -> tuple[Scenario, str, Prepared]:
     """The validated scenario of a point, its problem key and its `Prepared`."""
     from sim.api import prepare
-    from sim.scenario.loader import validate_data
 
     hit = st.points.get(point_id)
     if hit is None:
-        data = job.scenario_dict(values)
-        scenario = validate_data(data, f"point {point_id}")
+        scenario, data = job.scenario(point_id, values)
         hit = (scenario, problem_key(data))
         st.points[point_id] = hit
         if len(st.points) > _MAX_SCENARIOS:
@@ -168,7 +134,7 @@ def prepare_points(job: Job, points: list[tuple[int, list[Any]]]) -> list[PointI
     return out
 
 
-def _spe(scenario, prepared, rounds: int | None) -> dict[str, str] | None:
+def _spe(scenario: Scenario, prepared: Prepared, rounds: int | None) -> dict[str, str] | None:
     """The subgame-perfect package.
 
     None where the protocol has no equilibrium (`sim.engine.solve.SolveError`) or the

@@ -1,19 +1,14 @@
-"""Loading a sweep's results directory and the tables every report section is built from.
+"""Loading a sweep's results directory, and what a report explains.
 
 Core objects:
     Results: the runs table (one row per run), the design points, the resolved experiment
         and manifest, plus the swept parameters, issues and actors read off the columns.
-    Labels: readable names for issues, options, actors, state variables and parameters,
-        taken from the base scenario (ids when the scenario cannot be read).
+    load_results: read and check a results directory.
     Target: what a report explains: ``agreement``, ``stillborn`` or one package term
         (``package:<issue>=<option>``); `parse_target` validates the text form.
-    point_outcomes / package_table / param_ranking / representative_point: pure pandas
-        tables computed from the runs.
-    package_row / feasible_share: package rows as ``spaces.json`` numbers them, and how
-        often each agreed package lay in its design point's feasible set
-        (``points.parquet``).
-    scenario_at_point: the validated scenario of a design point, rebuilt from the base
-        scenario and the point's parameter values (for re-analysis and re-simulation).
+    flag / agreed: boolean run columns with missing values read as False.
+    resolve_param: a user-given parameter name -> its ``param.*`` column.
+    read_spaces / point_params: ``spaces.json`` and the parameter values of a design point.
 
 Nothing here plots or writes files.
 """
@@ -22,84 +17,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from sim.errors import UserError
+from sim.report.labels import PARAM, PKG, UTIL, Labels, read_labels
 
-PARAM = "param."
-PKG = "pkg."
-UTIL = "u."
 REQUIRED = ("run_id", "point_id", "seed", "agreement")
-NO_TERM = "—"  # a package term of an issue the run's scenario does not have
-
-
-@dataclass(frozen=True)
-class Labels:
-    """Readable names from the base scenario; every lookup falls back to the id."""
-
-    issues: dict[str, str] = field(default_factory=dict)
-    options: dict[str, dict[str, str]] = field(default_factory=dict)
-    actors: dict[str, str] = field(default_factory=dict)
-    state: dict[str, str] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-
-    def issue(self, issue: str) -> str:
-        """The label of ``issue``."""
-        return self.issues.get(issue, issue)
-
-    def option(self, issue: str, option: str) -> str:
-        """The label of ``option`` of ``issue``."""
-        return self.options.get(issue, {}).get(option, option)
-
-    def actor(self, actor: str) -> str:
-        """The label of ``actor``."""
-        return self.actors.get(actor, actor)
-
-    def value(self, column: str, value: object) -> str:
-        """A parameter value as shown: scenario files by their stem, floats compactly."""
-        if column == PARAM + "scenario" and isinstance(value, str):
-            return Path(value).stem
-        if isinstance(value, float):
-            return f"{value:g}"
-        return str(value)
-
-    def param(self, column: str) -> str:
-        """A readable name for a ``param.<path>`` column: known ids become their labels.
-
-        ``param.actors.russia.patience.value`` reads "Russia (Putin): patience";
-        unknown paths are shown as they are. A label given in the experiment file wins.
-        """
-        if column in self.params:
-            return self.params[column]
-        path = column[len(PARAM):] if column.startswith(PARAM) else column
-        parts = [p for p in re.split(r"[.\[\]]", path) if p]
-        owner: str | None = None
-        issue: str | None = None
-        words: list[str] = []
-        for part in parts:
-            if part in _STRUCTURE:
-                continue
-            if owner is None and part in self.actors:
-                owner = self.actors[part]
-            elif part in self.issues:
-                issue = part
-                words.append(self.issues[part])
-            elif issue is not None and part in self.options.get(issue, {}):
-                words.append(f"'{self.options[issue][part]}'")
-            elif part in self.state:
-                words.append(self.state[part])
-            else:
-                words.append(part.replace("_", " "))
-        text = " ".join(words) if words else path
-        return f"{owner}: {text}" if owner else text
-
-
-_STRUCTURE = {"actors", "issues", "state", "dynamics", "params", "value"}
 
 
 @dataclass(frozen=True)
@@ -159,13 +86,14 @@ class Target:
 
     def describe(self, labels: Labels) -> str:
         """A readable name ("agreement", "Crimea: Left unresolved")."""
-        if self.kind == "package":
-            return f"{labels.issue(self.issue)}: {labels.option(self.issue, self.option)}"
+        issue, option = self.issue, self.option
+        if self.kind == "package" and issue is not None and option is not None:
+            return f"{labels.issue(issue)}: {labels.option(issue, option)}"
         return "stillborn deal" if self.kind == "stillborn" else "agreement"
 
     def values(self, runs: pd.DataFrame) -> pd.Series:
         """The outcome of every run, as booleans."""
-        if self.kind == "package":
+        if self.kind == "package" and self.issue is not None:
             col = runs[PKG + self.issue]
             return (agreed(runs) & (col == self.option)).fillna(False).astype(bool)
         return flag(runs, self.kind)
@@ -260,7 +188,7 @@ def load_results(path: str | Path) -> Results:
     spec = inner if isinstance(inner, dict) else experiment
     scenario_path = _scenario_path(spec, path)
     params = tuple(c for c in runs.columns if c.startswith(PARAM))
-    labels = _labels(scenario_path)
+    labels = read_labels(scenario_path)
     names = {
         PARAM + str(p.get("path")): str(p["label"])
         for p in spec.get("parameters") or []
@@ -317,196 +245,12 @@ def _scenario_path(spec: dict, directory: Path) -> Path | None:
     """The base scenario of the experiment, resolved as given, then beside DIR."""
     value = spec.get("scenario")
     if isinstance(value, str) and value:
-        return _existing(Path(value), directory, directory.parent)
+        return existing_file(Path(value), directory, directory.parent)
     return None
 
 
-def _labels(scenario_path: Path | None) -> Labels:
-    if scenario_path is None:
-        return Labels()
-    from sim.scenario import ScenarioError, load_raw
-
-    try:
-        raw = load_raw(scenario_path)
-    except ScenarioError:
-        return Labels()
-    issues = raw.get("issues") or {}
-    actors = raw.get("actors") or {}
-    state = ((raw.get("dynamics") or {}).get("state")) or {}
-
-    def label(node: object, key: str) -> str:
-        return str(node.get("label") or key) if isinstance(node, dict) else key
-
-    return Labels(
-        issues={k: label(v, k) for k, v in issues.items()},
-        options={
-            k: {str(o): str(t) for o, t in (v.get("options") or {}).items()}
-            for k, v in issues.items()
-            if isinstance(v, dict) and isinstance(v.get("options"), dict)
-        },
-        actors={k: label(v, k) for k, v in actors.items()},
-        state={k: label(v, k) for k, v in state.items()},
-    )
-
-
-def point_outcomes(results: Results, target: Target) -> pd.DataFrame:
-    """One row per design point: its parameter values, run count and outcome rates.
-
-    Columns: ``point_id``, every swept ``param.*``, ``runs``, ``target`` (rate of the
-    target), ``agreement``, ``stillborn`` (rates) and the mean ``u.<actor>``.
-    """
-    runs = results.runs
-    frame = pd.DataFrame({"point_id": runs["point_id"]})
-    for p in results.params:
-        frame[p] = runs[p]
-    frame["target"] = target.values(runs).astype(float)
-    frame["agreement"] = agreed(runs).astype(float)
-    frame["stillborn"] = flag(runs, "stillborn").astype(float)
-    for a in results.actors:
-        frame[UTIL + a] = runs[UTIL + a].astype(float)
-    agg: dict[str, tuple[str, str]] = {p: (p, "first") for p in results.params}
-    agg["runs"] = ("target", "size")
-    for col in ("target", "agreement", "stillborn", *(UTIL + a for a in results.actors)):
-        agg[col] = (col, "mean")
-    return frame.groupby("point_id", sort=True).agg(**agg).reset_index()
-
-
-def package_table(results: Results) -> pd.DataFrame:
-    """The packages agreed on, most frequent first.
-
-    Columns: ``pkg.<issue>`` per issue, ``count``, ``share`` (of agreements), ``points``
-    (design points where it was reached), ``pareto_share`` (share of its runs flagged
-    Pareto-optimal, NaN when not recorded) and the mean ``u.<actor>`` of its runs.
-    """
-    runs = results.runs[agreed(results.runs)]
-    cols = [PKG + i for i in results.issues]
-    if runs.empty or not cols:
-        return pd.DataFrame(columns=[*cols, "count", "share", "points", "pareto_share"])
-    frame = runs[cols].astype("string").fillna(NO_TERM)
-    frame["_pareto"] = (
-        runs["pareto_optimal"].astype("float") if "pareto_optimal" in runs else np.nan
-    )
-    frame["_point"] = runs["point_id"]
-    for a in results.actors:
-        frame[UTIL + a] = runs[UTIL + a].astype(float)
-    agg: dict[str, tuple[str, object]] = {
-        "count": ("_point", "size"),
-        "points": ("_point", "nunique"),
-        "pareto_share": ("_pareto", "mean"),
-    }
-    for a in results.actors:
-        agg[UTIL + a] = (UTIL + a, "mean")
-    table = frame.groupby(cols, sort=False).agg(**agg).reset_index()
-    table["share"] = table["count"] / len(runs)
-    order = np.lexsort((np.arange(len(table)), -table["count"].to_numpy()))
-    return table.iloc[order].reset_index(drop=True)
-
-
-def param_ranking(points: pd.DataFrame, params: tuple[str, ...], column: str) -> pd.Series:
-    """Rank parameters by the variance of the outcome's means across their levels.
-
-    Numeric parameters with more than 12 distinct values are cut into quintiles first.
-    Returns the variance of means divided by the variance of ``column`` over points
-    (the first-order variance share of the design), highest first.
-    """
-    y = points[column].astype(float)
-    total = float(y.var(ddof=0))
-    scores = {}
-    for p in params:
-        levels = levels_of(points[p])
-        means = y.groupby(levels, observed=True).transform("mean")
-        scores[p] = float(means.var(ddof=0)) / total if total > 0 else 0.0
-    return pd.Series(scores, dtype=float).sort_values(ascending=False, kind="stable")
-
-
-def levels_of(values: pd.Series, max_levels: int = 12, bins: int = 5) -> pd.Series:
-    """The levels a parameter is grouped by: its values, or quantile bins when many.
-
-    Bins are an ordered categorical named by the smallest and largest value inside each
-    ("0.1 to 0.35").
-    """
-    if not (pd.api.types.is_numeric_dtype(values) and values.nunique() > max_levels):
-        return values
-    x = values.astype(float)
-    cut = pd.qcut(x, q=bins, duplicates="drop")
-    lo = x.groupby(cut, observed=True).min()
-    hi = x.groupby(cut, observed=True).max()
-    names = {b: f"{lo[b]:.3g} to {hi[b]:.3g}" for b in lo.index}
-    return cut.cat.remove_unused_categories().cat.rename_categories(names)
-
-
-def representative_point(points: pd.DataFrame) -> int:
-    """The design point whose target rate is closest to the mean over all runs.
-
-    Ties go to the point with more runs, then the lower point id.
-    """
-    overall = float((points["target"] * points["runs"]).sum() / points["runs"].sum())
-    gap = (points["target"] - overall).abs().round(12)
-    order = np.lexsort((points["point_id"].to_numpy(), -points["runs"].to_numpy(), gap))
-    return points["point_id"].iloc[order[0]].item()
-
-
-def representative_run(results: Results, point_id: object, target: Target) -> pd.Series:
-    """A run at ``point_id``: the first (by run id) with the point's majority outcome."""
-    runs = results.runs[results.runs["point_id"] == point_id]
-    outcome = target.values(runs)
-    majority = bool(outcome.mean() >= 0.5)
-    chosen = runs[outcome == majority]
-    return (chosen if not chosen.empty else runs).iloc[0]
-
-
-def point_params(results: Results, point_id: object) -> dict[str, object]:
-    """The swept parameter values of one design point, keyed by path (no ``param.``).
-
-    The values come from the expanded points of ``experiment.yaml`` (typed as they were
-    set in the scenario), else from the ``param.*`` columns of the runs.
-    """
-    for point in results.experiment.get("points") or []:
-        if isinstance(point, dict) and str(point.get("point_id")) == str(point_id):
-            return dict(point.get("params") or {})
-    row = results.runs[results.runs["point_id"] == point_id].iloc[0]
-    out: dict[str, object] = {}
-    for p in results.params:
-        v = row[p]
-        if pd.isna(v):
-            continue
-        out[p[len(PARAM):]] = v.item() if hasattr(v, "item") else v
-    return out
-
-
-def scenario_at_point(results: Results, point_id: object):
-    """The validated scenario of one design point, rebuilt from the experiment.
-
-    The base scenario (or the point's value of the ``scenario`` parameter, relative to the
-    experiment file) is loaded and completed with its defaults, then every swept value is
-    set with the sweep runner's path functions (`sim.experiment.paths`).
-
-    Raises:
-        UserError: when the base scenario cannot be found or a value no longer applies.
-    """
-    from sim.experiment import paths
-    from sim.scenario.loader import load_raw, validate_data
-
-    values = point_params(results, point_id)
-    file = results.scenario_path
-    variant = values.pop("scenario", None)
-    if isinstance(variant, str):
-        source = Path(str(results.experiment.get("source_file", "")))
-        file = _existing(Path(variant), source.parent, results.path)
-    if file is None:
-        raise UserError(f"{results.path}: the experiment's base scenario file was not found")
-    data = validate_data(load_raw(file), str(file)).model_dump(by_alias=True)
-    data.pop("source_text", None)
-    for path, value in values.items():
-        try:
-            concrete = paths.resolve(data, paths.parse_path(path))
-        except paths.PathProblem as exc:
-            raise UserError(f"{file}: parameter '{path}' does not apply: {exc}") from None
-        data = paths.set_value(data, concrete, value)
-    return validate_data(data, f"point {point_id}")
-
-
-def _existing(path: Path, *bases: Path) -> Path | None:
+def existing_file(path: Path, *bases: Path) -> Path | None:
+    """``path`` if it is a file, else the first ``base / path`` that is one; or None."""
     for p in (path, *(b / path for b in bases)):
         if p.is_file():
             return p
@@ -524,70 +268,20 @@ def read_spaces(results: Results) -> dict | None:
     }}
 
 
-def package_row(space: dict[str, list[str]], package: dict[str, str]) -> int | None:
-    """The row of ``package`` in an outcome space; None when an option is not in it.
+def point_params(results: Results, point_id: int) -> dict[str, object]:
+    """The swept parameter values of one design point, keyed by path (no ``param.``).
 
-    Rows are numbered as `sim.core.space` numbers them (mixed radix, first issue most
-    significant), which is how ``spaces.json`` defines the rows of ``points.parquet``.
+    The values come from the expanded points of ``experiment.yaml`` (typed as they were
+    set in the scenario), else from the ``param.*`` columns of the runs.
     """
-    from sim.core.space import encode
-
-    try:
-        digits = [opts.index(package[i]) for i, opts in space.items()]
-    except (KeyError, ValueError):
-        return None
-    return int(encode(np.array(digits), [len(o) for o in space.values()])[0])
-
-
-def feasible_share(results: Results, packages: pd.DataFrame) -> pd.Series:
-    """For each package of `package_table`, the share of its runs where it was feasible.
-
-    Feasible: in the static feasible set of the run's design point (``feasible_rows`` of
-    ``points.parquet``, rows read with ``spaces.json``). NaN when either file is missing.
-    """
-    nan = pd.Series(np.nan, index=packages.index, dtype=float)
-    spaces = read_spaces(results)
-    pts = results.points
-    if spaces is None or pts is None or "feasible_rows" not in pts or packages.empty:
-        return nan
-    feasible = {
-        pid: np.sort(np.asarray(rows if rows is not None else [], dtype=np.int64))
-        for pid, rows in zip(pts["point_id"], pts["feasible_rows"], strict=True)
-    }
-    runs = results.runs[agreed(results.runs)]
-    cols = [PKG + i for i in results.issues]
-    scenario_col = PARAM + "scenario"
-    keys = runs[scenario_col] if scenario_col in runs else pd.Series(spaces["base"], runs.index)
-    frame = runs[["point_id", *cols]].astype({c: "string" for c in cols}).fillna(NO_TERM)
-    frame["_space"] = keys.astype("string")
-    hits: dict[tuple, list[int]] = {}
-    for (pid, key, *pkg), group in frame.groupby(["point_id", "_space", *cols], sort=False):
-        space = spaces["scenarios"].get(key)
-        row = None if space is None else package_row(space, dict(zip(results.issues, pkg,
-                                                                      strict=True)))
-        rows = feasible.get(pid)
-        if row is None or rows is None:
+    for point in results.experiment.get("points") or []:
+        if isinstance(point, dict) and str(point.get("point_id")) == str(point_id):
+            return dict(point.get("params") or {})
+    row = results.runs[results.runs["point_id"] == point_id].iloc[0]
+    out: dict[str, object] = {}
+    for p in results.params:
+        v = row[p]
+        if pd.isna(v):
             continue
-        inside = bool(rows.size) and rows[min(np.searchsorted(rows, row), rows.size - 1)] == row
-        acc = hits.setdefault(tuple(pkg), [0, 0])
-        acc[0] += len(group) * int(inside)
-        acc[1] += len(group)
-    out = []
-    for _, r in packages.iterrows():
-        acc = hits.get(tuple(str(r[c]) for c in cols))
-        out.append(acc[0] / acc[1] if acc and acc[1] else np.nan)
-    return pd.Series(out, index=packages.index, dtype=float)
-
-
-def problem_space(problem) -> dict[str, list[str]]:
-    """The outcome space of a compiled problem, in the form of `read_spaces`."""
-    return {i: list(o) for i, o in zip(problem.issues, problem.options, strict=True)}
-
-
-def package_rows(problem, packages: pd.DataFrame) -> list[int | None]:
-    """The row in ``problem``'s outcome space of every package of `package_table`."""
-    space = problem_space(problem)
-    issues = [c[len(PKG):] for c in packages.columns if c.startswith(PKG)]
-    return [package_row(space, {i: str(r[PKG + i]) for i in issues})
-            for _, r in packages.iterrows()]
-
+        out[p[len(PARAM):]] = v.item() if hasattr(v, "item") else v
+    return out

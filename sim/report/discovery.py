@@ -28,6 +28,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 FEW_LEVELS = 12
 MAX_DEPTH = 3
+Split = tuple[int, float, bool]  # a tree split on a path: (feature, threshold, went left)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class Condition:
             return f"{_num(self.low)} ≤ {label} {op} {_num(self.high)}"
         if self.low is not None:
             return f"{label} ≥ {_num(self.low)}"
-        return f"{label} {op} {_num(self.high)}"
+        if self.high is not None:
+            return f"{label} {op} {_num(self.high)}"
+        return f"{label}: any value"
 
 
 @dataclass(frozen=True)
@@ -230,7 +233,7 @@ def _encode(params: pd.DataFrame) -> tuple[np.ndarray, list[_Feature]]:
     return np.column_stack(columns), decoders
 
 
-def _boxes(tree: DecisionTreeClassifier, above: np.ndarray):
+def _boxes(tree: DecisionTreeClassifier, above: np.ndarray) -> list[tuple[int, list[Split]]]:
     """The tree's leaves as boxes ``(node, [(feature, threshold, went_left), ...])``.
 
     Sibling boxes on the same side of the base rate (``above``, per node) are merged into
@@ -238,7 +241,7 @@ def _boxes(tree: DecisionTreeClassifier, above: np.ndarray):
     """
     t = tree.tree_
 
-    def walk(node: int, path: list) -> list[tuple[int, list]]:
+    def walk(node: int, path: list[Split]) -> list[tuple[int, list[Split]]]:
         left, right = int(t.children_left[node]), int(t.children_right[node])
         if left == -1:
             return [(node, path)]
@@ -253,9 +256,10 @@ def _boxes(tree: DecisionTreeClassifier, above: np.ndarray):
     return walk(0, [])
 
 
-def _fold(path, decoders: list[_Feature], params: pd.DataFrame) -> tuple[Condition, ...]:
+def _fold(path: list[Split], decoders: list[_Feature], params: pd.DataFrame
+          ) -> tuple[Condition, ...]:
     """Merge the splits along a path into one condition per parameter."""
-    bounds: dict[str, list] = {}
+    bounds: dict[str, list[float | None]] = {}
     cats: dict[str, set[str]] = {}
     order: list[str] = []
     for f, thr, left in path:
@@ -278,10 +282,11 @@ def _fold(path, decoders: list[_Feature], params: pd.DataFrame) -> tuple[Conditi
     for p in order:
         if p in cats:
             every = set(params[p].astype("string").fillna("<missing>"))
-            allowed = tuple(sorted(cats[p]))
-            out.append(Condition(p, allowed=allowed, excluded=tuple(sorted(every - cats[p]))))
+            inside = tuple(sorted(cats[p]))
+            out.append(Condition(p, allowed=inside, excluded=tuple(sorted(every - cats[p]))))
         else:
-            out.append(_numeric_condition(p, *bounds[p], params[p].astype(float).to_numpy()))
+            lo, hi = bounds[p]
+            out.append(_numeric_condition(p, lo, hi, params[p].astype(float).to_numpy()))
     return tuple(out)
 
 

@@ -1,6 +1,6 @@
 """The report's figures, drawn with matplotlib's object API on the Agg canvas.
 
-Each function takes tables already computed (by `sim.report.data` or the analysis),
+Each function takes tables already computed (by `sim.report.tables` or the analysis),
 draws one figure and saves it as a PNG; none touches pyplot's global state.
 
 Core objects:
@@ -67,10 +67,11 @@ def rate_heatmaps(
         ax.set_ylabel(ylabel if k == 0 else "")
         ax.set_title(f"{name} rate")
         if data.size <= 100:
+            runs = counts.to_numpy()
             for (i, j), v in np.ndenumerate(data):
                 if np.isnan(v):
                     continue
-                c = counts.iat[i, j]
+                c = runs[i, j]
                 ax.text(j, i, f"{v:.0%}\n(n={c})", ha="center", va="center", fontsize=7,
                         color="white" if v < 0.6 else "black")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
@@ -90,9 +91,9 @@ def rate_lines(rates: pd.DataFrame, xlabel: str, path: Path, categorical: bool) 
             ax.bar(x + k * width - 0.4 + width / 2, rates[col], width, label=f"{col} rate")
         ax.set_xticks(x, labels)
     else:
-        x = [float(v) for v in rates.index]
+        levels = [float(v) for v in rates.index]
         for col in rates.columns:
-            ax.plot(x, rates[col], marker="o", label=f"{col} rate")
+            ax.plot(levels, rates[col], marker="o", label=f"{col} rate")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("share of runs")
@@ -161,7 +162,10 @@ def utility_space(
 _MARK = {"nash": ("*", "red", "Nash"), "kalai_smorodinsky": ("D", "purple", "Kalai-Smorodinsky")}
 
 
-def _pairwise(U, feasible, pareto, solutions, reached, actors) -> Figure:
+def _pairwise(
+    U: np.ndarray, feasible: np.ndarray, pareto: np.ndarray,
+    solutions: dict[str, int | None], reached: dict[int, int], actors: list[str],
+) -> Figure:
     pairs = list(itertools.combinations(range(U.shape[1]), 2))
     cols = min(3, len(pairs))
     rows = -(-len(pairs) // cols)
@@ -196,15 +200,18 @@ def _pairwise(U, feasible, pareto, solutions, reached, actors) -> Figure:
     return fig
 
 
-def _parallel(U, feasible, pareto, solutions, reached, actors) -> Figure:
+def _parallel(
+    U: np.ndarray, feasible: np.ndarray, pareto: np.ndarray,
+    solutions: dict[str, int | None], reached: dict[int, int], actors: list[str],
+) -> Figure:
     n = U.shape[1]
     fig = Figure(figsize=(1.4 * n + 2, 4.2))
     ax = fig.add_subplot(1, 1, 1)
     x = np.arange(n)
-    for row in np.flatnonzero(pareto):
-        ax.plot(x, U[row], color="tab:orange", alpha=0.3, lw=0.8)
-    for row in reached:
-        ax.plot(x, U[row], color="black", lw=1.2)
+    for frontier_row in np.flatnonzero(pareto):
+        ax.plot(x, U[frontier_row], color="tab:orange", alpha=0.3, lw=0.8)
+    for reached_row in reached:
+        ax.plot(x, U[reached_row], color="black", lw=1.2)
     for name, row in solutions.items():
         if row is not None and name in _MARK:
             ax.plot(x, U[row], color=_MARK[name][1], lw=2.0, label=_MARK[name][2])

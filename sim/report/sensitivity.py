@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.report.data import param_ranking
+from sim.report.tables import param_ranking
 
 MANY_VALUES = 12
 MIN_POINTS = 20
@@ -87,7 +88,8 @@ def design_kind(experiment: dict) -> str:
     return ""
 
 
-def _design_option(experiment: dict, keys: tuple[str, ...], default):
+def _design_option(experiment: dict, keys: tuple[str, ...], default: Any) -> Any:
+    """The first of ``keys`` set in the experiment's design (values are as read from YAML)."""
     design = experiment.get("design")
     if isinstance(design, dict):
         for k in keys:
@@ -118,12 +120,12 @@ def analyse(
     numeric = all(pd.api.types.is_numeric_dtype(points[p]) for p in params)
     kind = design_kind(experiment)
     X = points[list(params)].to_numpy(dtype=float) if numeric else None
-    if numeric and ("sobol" in kind or "saltelli" in kind):
+    if X is not None and ("sobol" in kind or "saltelli" in kind):
         second = bool(_design_option(experiment, ("calc_second_order", "second_order"), True))
         if _saltelli_structure(X, second):
             return _sobol(points, params, outputs, second, seed)
         reason = "the design is named Sobol but its points lack the Saltelli block structure"
-    elif numeric and "morris" in kind:
+    elif X is not None and "morris" in kind:
         levels = int(_design_option(experiment, ("num_levels", "levels"), 4))
         if _morris_structure(X):
             return _morris(points, params, outputs, levels, seed)
@@ -201,11 +203,16 @@ def _usable(y: np.ndarray, name: str, notes: list[tuple[str, str]]) -> bool:
     return True
 
 
-def _sobol(points, params, outputs, second, seed) -> Sensitivity:
+def _sobol(
+    points: pd.DataFrame, params: tuple[str, ...], outputs: tuple[str, ...], second: bool,
+    seed: int,
+) -> Sensitivity:
     from SALib.analyze import sobol
 
     problem = _problem(points, params)
-    st, s1, notes = {}, {}, []
+    st: dict[str, np.ndarray] = {}
+    s1: dict[str, np.ndarray] = {}
+    notes: list[tuple[str, str]] = []
     for out in outputs:
         y = points[out].to_numpy(dtype=float)
         if not _usable(y, out, notes):
@@ -220,12 +227,17 @@ def _sobol(points, params, outputs, second, seed) -> Sensitivity:
     return Sensitivity("sobol", reason, "ST", table, extra, tuple(notes))
 
 
-def _morris(points, params, outputs, levels, seed) -> Sensitivity:
+def _morris(
+    points: pd.DataFrame, params: tuple[str, ...], outputs: tuple[str, ...], levels: int,
+    seed: int,
+) -> Sensitivity:
     from SALib.analyze import morris
 
     problem = _problem(points, params)
     X = points[list(params)].to_numpy(dtype=float)
-    mu, sigma, notes = {}, {}, []
+    mu: dict[str, np.ndarray] = {}
+    sigma: dict[str, np.ndarray] = {}
+    notes: list[tuple[str, str]] = []
     for out in outputs:
         y = points[out].to_numpy(dtype=float)
         if not _usable(y, out, notes):
@@ -238,13 +250,16 @@ def _morris(points, params, outputs, levels, seed) -> Sensitivity:
                        table, extra, tuple(notes))
 
 
-def _pawn(points, params, outputs, why) -> Sensitivity:
+def _pawn(
+    points: pd.DataFrame, params: tuple[str, ...], outputs: tuple[str, ...], why: str
+) -> Sensitivity:
     from SALib.analyze import pawn
 
     problem = _problem(points, params)
     X = points[list(params)].to_numpy(dtype=float)
     slices = _slices(max(3, min(10, len(points) // 10)))
-    med, notes = {}, []
+    med: dict[str, np.ndarray] = {}
+    notes: list[tuple[str, str]] = []
     for out in outputs:
         y = points[out].to_numpy(dtype=float)
         if not _usable(y, out, notes):
@@ -269,8 +284,11 @@ def _slices(wanted: int) -> int:
     return 2
 
 
-def _variance(points, params, outputs, why) -> Sensitivity:
-    cols, notes = {}, []
+def _variance(
+    points: pd.DataFrame, params: tuple[str, ...], outputs: tuple[str, ...], why: str
+) -> Sensitivity:
+    cols: dict[str, pd.Series] = {}
+    notes: list[tuple[str, str]] = []
     for out in outputs:
         y = points[out].to_numpy(dtype=float)
         if np.isnan(y).all() or np.nanmax(y) == np.nanmin(y):

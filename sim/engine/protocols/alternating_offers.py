@@ -58,6 +58,7 @@ class AlternatingOffers(Protocol[AlternatingOffersParams]):
     name = "alternating_offers"
     Params = AlternatingOffersParams
     solvable = True
+    rotating = True
 
     @classmethod
     def reference_errors(

@@ -6,9 +6,8 @@ Core objects:
         StepResult``; it asks the parties for their actions through frozen observations
         and does no I/O. Its hooks (seats, rule, proposers, mediator, who may walk, what
         happens on agreement, the game it poses to the solver) and traits
-        (``solvable``, ``records_objections``) are all other code may ask of it: nothing
-        outside this package checks a protocol by name.
-    Game: what a protocol hands the subgame-perfect solver (`Protocol.game`).
+        (``solvable``, ``records_objections``, ``rotating``, ``ratifies``) are all other
+        code may ask of it: nothing outside this package checks a protocol by name.
     Unsolvable: raised by `Protocol.game` where no equilibrium is defined.
 
 The records (`sim.engine.protocols.records`), the acceptance rule and rotation
@@ -75,7 +74,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
@@ -84,6 +83,7 @@ from pydantic import ValidationError
 from sim.engine.observation import relative_time
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.records import (
+    Game,
     Parties,
     ProtocolClosed,
     ProtocolError,
@@ -112,34 +112,6 @@ class Unsolvable(Exception):
         super().__init__(reason)
 
 
-@dataclass(frozen=True)
-class Game:
-    """The bargaining game a protocol poses to the subgame-perfect solver.
-
-    Attributes:
-        form: ``alternating`` (proposers in seat order) or ``random`` (a proposer
-            recognised each round with ``probabilities``).
-        seats: the players (actor indices), in seat order.
-        veto: positions in ``seats`` of the veto players.
-        quota: how many other non-veto responders must accept; None: all.
-        deadline: the number of rounds.
-        probabilities: shape (len(seats),), recognition probabilities summing to one
-            (``random`` only).
-        acceptable: shape (k,), bool, a further restriction of the packages that can be
-            agreed (e.g. what the summit's ratifiers would ratify), or None.
-        notes: the simplifications the mapping makes, in words.
-    """
-
-    form: str
-    seats: tuple[int, ...]
-    veto: tuple[int, ...]
-    quota: int | None
-    deadline: int
-    probabilities: np.ndarray | None = None
-    acceptable: np.ndarray | None = None
-    notes: tuple[str, ...] = ()
-
-
 class Protocol(ABC, Generic[P]):
     """Base class of a negotiation protocol (see the module docstring for shared rules).
 
@@ -153,6 +125,11 @@ class Protocol(ABC, Generic[P]):
         solvable: whether `game` poses a game to the subgame-perfect solver.
         records_objections: whether its parties name the issues they object to when they
             reject (the round table then records them; elsewhere nobody computes them).
+        rotating: whether the proposer rotates over the seats, the next active seat after
+            the last proposer each round.
+        ratifies: whether a deal struck at the table goes to ratifiers (``ratifiers``,
+            ``ratification_rule``): the scenario's acceptance rule then applies to the
+            ratification, and the table itself decides by unanimity.
         prepared: the problem's precomputation.
         spec: the protocol settings.
         params: the validated ``Params``.
@@ -165,6 +142,8 @@ class Protocol(ABC, Generic[P]):
     Params: ClassVar[type[ProtocolParams]] = ProtocolParams
     solvable: ClassVar[bool] = False
     records_objections: ClassVar[bool] = False
+    rotating: ClassVar[bool] = False
+    ratifies: ClassVar[bool] = False
 
     def __init__(
         self, prepared: Prepared, spec: ProtocolSpec, deadline: int | None = None

@@ -6,6 +6,7 @@ Core objects:
     Outcome: how the talks ended.
     StepResult: the new state, the round's record and, once the talks are over, the outcome.
     Parties: what the model lends a protocol: the agents it may ask.
+    Game: what a protocol hands the subgame-perfect solver (`Protocol.game`).
     ProtocolParams: base of every protocol's ``Params`` model.
     ProtocolError, ProtocolClosed: settings that cannot be run; a move after the end.
     AGREEMENT, DEADLINE, WALK_AWAY, STILLBORN, REASONS, NEUTRAL, EVENTS: the vocabulary.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from sim.engine.observation import Response
@@ -29,6 +31,7 @@ __all__ = [
     "REASONS",
     "STILLBORN",
     "WALK_AWAY",
+    "Game",
     "Outcome",
     "Parties",
     "ProtocolClosed",
@@ -191,3 +194,31 @@ class Parties:
 
     agents: tuple[Any, ...]
     mediator: Any | None = None
+
+
+@dataclass(frozen=True)
+class Game:
+    """The bargaining game a protocol poses to the subgame-perfect solver.
+
+    Attributes:
+        form: ``alternating`` (proposers in seat order) or ``random`` (a proposer
+            recognised each round with ``probabilities``).
+        seats: the players (actor indices), in seat order.
+        veto: positions in ``seats`` of the veto players.
+        quota: how many other non-veto responders must accept; None: all.
+        deadline: the number of rounds.
+        probabilities: shape (len(seats),), recognition probabilities summing to one
+            (``random`` only).
+        acceptable: shape (k,), bool, a further restriction of the packages that can be
+            agreed (e.g. what the summit's ratifiers would ratify), or None.
+        notes: the simplifications the mapping makes, in words.
+    """
+
+    form: str
+    seats: tuple[int, ...]
+    veto: tuple[int, ...]
+    quota: int | None
+    deadline: int
+    probabilities: np.ndarray | None = None
+    acceptable: np.ndarray | None = None
+    notes: tuple[str, ...] = ()

@@ -90,6 +90,8 @@ class SummitRatification(Protocol[SummitRatificationParams]):
     name = "summit_ratification"
     Params = SummitRatificationParams
     solvable = True
+    rotating = True
+    ratifies = True
 
     @classmethod
     def reference_errors(
