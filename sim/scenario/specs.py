@@ -35,9 +35,15 @@ class _Model(BaseModel):
 
 
 class SpecSource(_Model):
-    """Provenance (same shape as `sim.scenario.schema.Source`)."""
+    """Provenance (same shape as `sim.scenario.sources.Source`; the loader checks it there).
+
+    Files never reach the engine with it: `sim.scenario.numbers.strip_engine_provenance`
+    removes provenance from the engine slots before validation.
+    """
 
     quote: str | None = None
+    supports: str | None = None
+    derivation: str | None = None
     assumption: str | None = None
 
 
