@@ -4,10 +4,13 @@ the generated counts, and the article-consistent calibration of the shipped scen
 from __future__ import annotations
 
 import copy
+import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import budget, scenarios
@@ -17,7 +20,9 @@ from sim.core import constraints, space
 from sim.core.utility import utility_matrix
 from sim.engine.dynamics import compile_dynamics
 from sim.scenario import ScenarioError, compile_problem, load_raw, load_scenario, validate_data
-from sim.scenario.numbers import engine_slots, numbers
+from sim.scenario.numbers import engine_slots, grade, numbers, strip_engine_provenance
+from sim.scenario.provenance import BEGIN, END, readme_section
+from sim.scenario.sources import GRADES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -44,6 +49,35 @@ def _write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
     return f
 
 
+# --------------------------------------------------------------------------- grades
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_quote_is_graded_and_every_assumption_is_not(path):
+    for loc, src in _sources(load_raw(path)):
+        if "quote" in src:
+            assert src.get("supports") in GRADES, (path.name, loc)
+        else:
+            assert "assumption" in src and "supports" not in src, (path.name, loc)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_shipped_quotes_are_whole_sentences(path):
+    """No fragment: a quote starts like a sentence and ends on its full stop (or ?)."""
+    for loc, src in _sources(load_raw(path)):
+        q = src.get("quote")
+        if q is None:
+            continue
+        assert re.match(r'^["A-Z]', q), (path.name, loc, q)
+        assert re.search(r'[.?]"?$', q), (path.name, loc, q)
+
+
+def test_an_ungraded_quote_exits_2_naming_the_field(tmp_path, capsys):
+    f = _write(tmp_path, "extends: BASE\nactors:\n  russia:\n    patience: {value: 0.98, "
+               "source: {quote: \"Putin is a really slippery negotiator.\"}}\n")
+    assert main(["validate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert f"{f}: actors.russia.patience.source: a quote needs 'supports'" in err
+
+
 def test_an_unknown_grade_and_a_graded_assumption_are_errors(tmp_path, capsys):
     f = _write(tmp_path, "extends: BASE\nactors:\n  russia:\n    patience: {value: 0.98, "
                "source: {quote: \"Putin is a really slippery negotiator.\", supports: "
@@ -53,6 +87,13 @@ def test_an_unknown_grade_and_a_graded_assumption_are_errors(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "actors.russia.patience.source.supports" in err
     assert "actors.russia.reservation.source: 'supports' and 'derivation' grade a quote" in err
+
+
+# --------------------------------------------------------------------------- strict
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_shipped_scenarios_pass_strict(path, capsys):
+    assert main(["validate", "--strict", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == "ok"
 
 
 def test_strict_names_every_unsourced_number(tmp_path, capsys):
@@ -113,6 +154,38 @@ def test_a_variant_cannot_change_a_value_and_keep_the_base_source(tmp_path, caps
     assert f"{f}: actors.russia.reservation: changes a value of" in err
 
 
+def test_the_engine_gets_plain_numbers():
+    raw = load_raw(ALASKA)
+    plain, problems = strip_engine_provenance(raw)
+    assert problems == []
+    assert plain["protocol"]["deadline"] == 30
+    assert plain["dynamics"]["state"]["ukraine_share"]["drift"] == -0.0005
+    assert "source" not in plain["actors"]["russia"]["strategy"]
+    assert isinstance(raw["protocol"]["deadline"], dict)  # the input is left untouched
+    s = load_scenario(ALASKA)
+    assert s.protocol.deadline == 30 and s.dynamics.events[1].set == {"tariffs": 1.0}
+
+
+def test_plain_and_sourced_files_run_identically(tmp_path, capsys):
+    """Stripping the sources changes nothing a run sees: identical JSON for one seed."""
+    plain, _ = strip_engine_provenance(load_raw(ALASKA))
+    f = tmp_path / "plain.yaml"
+    f.write_text(yaml.safe_dump(plain, sort_keys=False))
+    docs = []
+    for path in (ALASKA, f):
+        assert main(["run", str(path), "--seed", "3", "--json"]) == 0
+        docs.append(json.loads(capsys.readouterr().out))
+    assert docs[0] == docs[1]
+
+
+# --------------------------------------------------------------------------- counts
+def test_scenarios_readme_generated_part_is_in_step():
+    text = (ROOT / "scenarios" / "README.md").read_text()
+    assert BEGIN in text and END in text
+    section = text[text.index(BEGIN): text.index(END) + len(END)]
+    assert section == readme_section(ROOT / "scenarios")
+
+
 def test_numbers_counts_value_tables_per_option_and_protocol_defaults():
     raw = load_raw(ALASKA)
     nums = numbers(raw)
@@ -124,6 +197,7 @@ def test_numbers_counts_value_tables_per_option_and_protocol_defaults():
     assert default.default and default.value == 30 and default.source is None
 
 
+# --------------------------------------------------------------------------- calibration
 def _trajectory(path: Path, rounds: int = 30, **coefs):
     s = load_scenario(path)
     dyn = s.dynamics
@@ -138,10 +212,71 @@ def _trajectory(path: Path, rounds: int = 30, **coefs):
     return d.reservations(states)[:, list(s.actors).index("russia")]
 
 
+def test_without_pressure_time_is_on_russias_side():
+    """No bite of the tariffs or the Patriots: Russia's no-deal value rises every round."""
+    r = _trajectory(ALASKA, tariffs=0.0, air_defence=0.0)
+    assert np.all(np.diff(r) > 0), r
+    assert r[-1] > r[0]
+
+
+def test_in_the_baseline_russias_value_rises_between_pressure_events():
+    s = load_scenario(ALASKA)
+    r = _trajectory(ALASKA)
+    events = sorted({ev.round for ev in s.dynamics.events})
+    bounds = [0, *events, len(r)]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        stretch = r[lo:hi]
+        if len(stretch) > 1:
+            assert stretch[-1] > stretch[0], (lo, hi, stretch)
+    assert r[events[-1]] < r[events[-1] - 1]  # the tariff event lowers it
+
+
 def _feasible_packages(path: Path) -> np.ndarray:
     p = compile_problem(load_scenario(path))
     pk = space.enumerate_packages([len(o) for o in p.options])
     return pk[constraints.feasible_mask(p, utility_matrix(p), pk)], p
+
+
+def test_the_four_regions_line_keeps_the_south_with_russia():
+    ok, p = _feasible_packages(ALASKA)
+    south = p.issues.index("south")
+    assert len(ok) > 0
+    assert not np.any(ok[:, south] == p.options[south].index("returned"))
+    ok2, _ = _feasible_packages(ROOT / "scenarios" / "south_negotiable.yaml")
+    assert np.any(ok2[:, south] == p.options[south].index("returned"))
+    assert len(ok2) > len(ok)
+
+
+def test_no_agreement_without_a_ceasefire():
+    for path in SCENARIOS:
+        ok, p = _feasible_packages(path)
+        i = p.issues.index("ceasefire")
+        assert not np.any(ok[:, i] == p.options[i].index("none")), path.name
+
+
+def test_the_bite_of_pressure_is_an_assumption():
+    raw = load_raw(ALASKA)
+    coefs = raw["dynamics"]["reservation"]["russia"]["coefficients"]
+    for var in ("tariffs", "air_defence"):
+        assert grade(coefs[var]["source"]) == "assumption", var
+
+
+def test_europe_split_follows_the_three_cleavages():
+    s = load_scenario(ROOT / "scenarios" / "europe_split.yaml")
+    eu = {"troop_contributors", "non_contributors", "frontline_states", "sanctions_sceptic"}
+    assert eu <= set(s.actors) and "europe" not in s.actors
+    sg = {a: s.actors[a].values["security_guarantees"].value for a in eu}
+    assert sg["troop_contributors"]["peacekeepers_and_weapons"] > \
+        sg["non_contributors"]["peacekeepers_and_weapons"]
+    assert s.actors["sanctions_sceptic"].values["us_pressure"].value["relief"] == 1.0
+    assert "no_crimea_recognition" in {rl.name for rl in s.actors["frontline_states"].red_lines}
+    for a in eu - {"troop_contributors"}:  # every difference from the bloc is assumed
+        raw = load_raw(ROOT / "scenarios" / "europe_split.yaml")["actors"][a]
+        bloc = load_raw(ALASKA)["actors"]["europe"]
+        for key in ("weights", "values"):
+            for iid, entry in raw[key].items():
+                if entry["value"] != bloc[key][iid]["value"]:
+                    assert grade(entry["source"]) == "assumption", (a, key, iid)
 
 
 def test_scenario_error_for_sourced_numbers_never_tracebacks(tmp_path):
@@ -152,6 +287,7 @@ def test_scenario_error_for_sourced_numbers_never_tracebacks(tmp_path):
     assert all(line.startswith(str(f)) for line in exc.value.lines)
 
 
+# --------------------------------------------------------------------------- property
 _WRAP_SOURCE = {"assumption": "wrapped"}
 
 
@@ -170,3 +306,21 @@ def test_writing_engine_numbers_as_sourced_numbers_changes_nothing(data, pick):
     assert validate_data(wrapped) == validate_data(data)
     sourced = {n.loc for n in numbers(wrapped) if n.source == _WRAP_SOURCE}
     assert sourced == {loc for loc, _, _ in chosen}
+
+
+def test_every_numeric_engine_setting_is_a_known_number_position():
+    """Tripwire: a numeric field added to the engine settings must be taught to
+    `sim.scenario.numbers` (else its sourced form is refused and --strict misses it)."""
+    from sim.scenario import numbers as nm
+    from sim.scenario.specs import Event, ProtocolSpec, ReservationRule, StateVar
+
+    def numeric(model) -> set[str]:
+        return {k for k, f in model.model_fields.items()
+                if f.annotation in (int, float, "int", "float")}
+
+    assert numeric(ProtocolSpec) == set(nm._PROTOCOL_FIELDS)
+    assert numeric(StateVar) == set(nm._STATE_FIELDS)
+    assert numeric(Event) == {"round"}
+    assert {k for k, f in Event.model_fields.items() if "dict" in str(f.annotation)} == \
+        {"set", "add"}
+    assert set(ReservationRule.model_fields) == {"coefficients", "source"}

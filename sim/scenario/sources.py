@@ -58,6 +58,11 @@ class Source(BaseModel):
         text = self.quote if self.quote is not None else self.assumption
         if not text or not text.strip():
             raise PydanticCustomError("source", "the quote or assumption must not be empty")
+        if self.quote is not None and self.supports is None:
+            raise PydanticCustomError(
+                "source", "a quote needs 'supports': one of {grades}",
+                {"grades": ", ".join(GRADES)},
+            )
         if self.assumption is not None and (self.supports or self.derivation) is not None:
             raise PydanticCustomError(
                 "source", "'supports' and 'derivation' grade a quote; an assumption has neither"
