@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -184,6 +185,19 @@ def test_scenarios_readme_generated_part_is_in_step():
     assert BEGIN in text and END in text
     section = text[text.index(BEGIN): text.index(END) + len(END)]
     assert section == readme_section(ROOT / "scenarios")
+
+
+def test_top_level_readme_states_the_base_counts():
+    nums = numbers(load_raw(ALASKA))
+    c = Counter(grade(n.source) for n in nums)
+    assert c[None] == 0
+    text = " ".join((ROOT / "README.md").read_text().split())
+    judgements = len(nums) - c["value"]
+    assert f"Of the {len(nums)} numbers in the base scenario" in text
+    assert f"the article states {c['value']}:" in text
+    assert f"The other {judgements} are judgements: {c['ordering']} follow" in text
+    assert f"{c['topic']} share only a topic" in text
+    assert f"{c['assumption']} are assumptions" in text
 
 
 def test_numbers_counts_value_tables_per_option_and_protocol_defaults():
