@@ -107,22 +107,22 @@ def merge(base: Any, override: Any) -> Any:
                 out[key] = copy.deepcopy(value)
         return out
     if _named_list(base) and _named_list(override):
-        out = [copy.deepcopy(x) for x in base]
-        index = {item["name"]: i for i, item in enumerate(out)}
+        items: list[Any] = [copy.deepcopy(x) for x in base]
+        index = {item["name"]: i for i, item in enumerate(items)}
         in_override: set[str] = set()
         for item in override:
             name = item["name"]
             if item.get("delete") is True:
                 if name in index:
-                    out[index[name]] = None
+                    items[index[name]] = None
                 continue
-            if name in index and name not in in_override and out[index[name]] is not None:
-                out[index[name]] = copy.deepcopy(item)
+            if name in index and name not in in_override and items[index[name]] is not None:
+                items[index[name]] = copy.deepcopy(item)
             else:  # new, or repeated within this file (left for the schema to report)
-                index[name] = len(out)
-                out.append(copy.deepcopy(item))
+                index[name] = len(items)
+                items.append(copy.deepcopy(item))
             in_override.add(name)
-        return [x for x in out if x is not None]
+        return [x for x in items if x is not None]
     return copy.deepcopy(override)
 
 

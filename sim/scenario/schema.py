@@ -346,11 +346,11 @@ class Scenario(_Model):
                 check_red_line(loc, rl)
         seen = set()
         for k, rl in enumerate(self.constraints):
-            loc = ("constraints", k)
+            where: tuple = ("constraints", k)
             if rl.name in seen:
-                err(loc + ("name",), f"duplicate constraint name '{rl.name}'")
+                err(where + ("name",), f"duplicate constraint name '{rl.name}'")
             seen.add(rl.name)
-            check_red_line(loc, rl)
+            check_red_line(where, rl)
         errors.extend(_engine_reference_errors(self))
         if errors:
             raise ValidationError.from_exception_data("Scenario", errors)
