@@ -27,6 +27,7 @@ from sim.scenario.sources import GRADES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+VALIDATION = sorted((ROOT / "scenarios" / "validation").glob("*.yaml"))
 ALASKA = ROOT / "scenarios" / "alaska_summit.yaml"
 MINI = ROOT / "tests" / "data" / "mini.yaml"
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
@@ -91,7 +92,7 @@ def test_an_unknown_grade_and_a_graded_assumption_are_errors(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- strict
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SCENARIOS + VALIDATION, ids=lambda p: p.name)
 def test_shipped_scenarios_pass_strict(path, capsys):
     assert main(["validate", "--strict", str(path)]) == 0
     assert capsys.readouterr().out.strip() == "ok"
