@@ -20,7 +20,7 @@ demo: install
 	$(VENV)/bin/negsim reachable results/demo
 	$(VENV)/bin/negsim report results/demo
 
-test: install
+test: lint
 	$(PY) -m pytest -q
 
 bench: install

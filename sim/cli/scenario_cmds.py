@@ -18,12 +18,18 @@ def register(app: typer.Typer) -> None:
     app.command("analyze")(analyze)
 
 
-def validate(files: list[Path] = typer.Argument(..., help="Scenario files.")) -> None:
+def validate(
+    files: list[Path] = typer.Argument(..., help="Scenario files."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Also require a source for every number (protocol and "
+        "dynamics included): one line per unsourced number."
+    ),
+) -> None:
     """Validate scenario files: prints ``ok`` or one line per problem (exit code 2)."""
     problems: list[str] = []
     for f in files:
         try:
-            load_scenario(f)
+            load_scenario(f, strict=strict)
         except ScenarioError as exc:
             problems.extend(exc.lines)
     if problems:
@@ -33,9 +39,10 @@ def validate(files: list[Path] = typer.Argument(..., help="Scenario files.")) ->
 
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor validation and completion)."""
+    from sim.scenario.numbers import engine_json_schema
     from sim.scenario.schema import Scenario
 
-    doc = Scenario.model_json_schema(by_alias=True)
+    doc = engine_json_schema(Scenario.model_json_schema(by_alias=True))
     doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     doc["title"] = "negsim scenario"
     # ``extends`` is resolved by the loader before validation; editors should accept it.

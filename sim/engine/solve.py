@@ -224,7 +224,8 @@ def _result(prepared: Prepared, kind: str, game: Game, spe: SPEResult) -> SolveR
             issue: problem.options[i][int(options[i])] for i, issue in enumerate(problem.issues)
         }
         utilities = {a: float(prepared.U[row, i]) for i, a in enumerate(actors)}
-        proposer = None if spe.proposer is None else actors[game.seats[spe.proposer]]
+        assert spe.proposer is not None  # an equilibrium agreement has a proposer
+        proposer = actors[game.seats[int(spe.proposer)]]
     seats = [actors[a] for a in game.seats]
     return SolveResult(
         package=package,

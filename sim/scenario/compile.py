@@ -53,11 +53,10 @@ def _cond_literal(scenario: Scenario, c: Condition, negate: bool = False) -> Lit
 
 def compile_clause(scenario: Scenario, rl) -> Clause:
     """Compile one red line or agenda constraint into a forbidden `Clause`."""
-    lits: tuple[Literal, ...]
     if isinstance(rl, Never):
         opts = [rl.option] if rl.option is not None else list(rl.options or [])
         i, m = _mask(scenario, rl.issue, opts)
-        lits = (Literal(i, m),)
+        lits: tuple[Literal, ...] = (Literal(i, m),)
     elif isinstance(rl, AtLeast | AtMost):
         ids = kinds.option_ids(scenario.issues[rl.issue])
         pos = ids.index(rl.option)
@@ -96,8 +95,8 @@ def compile_problem(scenario: Scenario) -> Problem:
         ])
         inters = []
         for inter in actor.interactions:
-            a_opts = [inter.a.option] if inter.a.option is not None else inter.a.options or []
-            b_opts = [inter.b.option] if inter.b.option is not None else inter.b.options or []
+            a_opts = [inter.a.option] if inter.a.option is not None else list(inter.a.options or [])
+            b_opts = [inter.b.option] if inter.b.option is not None else list(inter.b.options or [])
             ia, ib = issue_ids.index(inter.a.issue), issue_ids.index(inter.b.issue)
             for oa, ob in itertools.product(a_opts, b_opts):
                 inters.append(
