@@ -224,25 +224,37 @@ def strip_engine_provenance(data: dict) -> tuple[dict, list[tuple[tuple, str]]]:
 def numbers(data: dict) -> list[Number]:
     """Every number of a merged scenario dict, in file order, with its provenance.
 
-    Actor numbers: weights, value-table entries (one per option), reservation, patience,
-    interaction deltas, ``empty_value`` and strategy parameters. Engine numbers: the
+    Agenda numbers: the ``steps`` of generated issues. Actor numbers: weights, value-table
+    entries (one per option, or ``linear``'s two ends), reservation, patience, bargaining
+    power, scale ends, interaction deltas, ``empty_value`` and strategy parameters. Engine numbers: the
     protocol's (with ``deadline`` and, when walking away is on, ``walk_away_after`` counted
     at their defaults when the file omits them), every state-variable field written,
     event rounds and changes, reservation coefficients (owned by their actor).
     """
     out: list[Number] = []
+    for iid, issue in (data.get("issues") or {}).items():  # divisible and split steps
+        if isinstance(issue, dict) and isinstance(issue.get("steps"), dict):
+            steps = issue["steps"]
+            out.append(Number(("issues", iid, "steps"), steps.get("value"), steps.get("source"),
+                              "agenda"))
     actors = data.get("actors") or {}
     for aid, actor in actors.items():
         base = ("actors", aid)
         for iid, w in (actor.get("weights") or {}).items():
             out.append(Number((*base, "weights", iid), w["value"], w.get("source"), aid))
         for iid, table in (actor.get("values") or {}).items():
-            for opt, x in table["value"].items():
+            for opt, x in (table.get("value") or {}).items():
                 out.append(Number((*base, "values", iid, opt), x, table.get("source"), aid))
-        for key in ("reservation", "patience"):
+            for end, x in (table.get("linear") or {}).items():  # generated issues
+                out.append(Number((*base, "values", iid, "linear", end), x,
+                                  table.get("source"), aid))
+        for key in ("reservation", "patience", "bargaining_power"):
             if key in actor:
                 out.append(Number((*base, key), actor[key]["value"],
                                   actor[key].get("source"), aid))
+        scale = actor.get("scale")
+        for end, x in ((scale or {}).get("value") or {}).items():
+            out.append(Number((*base, "scale", end), x, scale.get("source"), aid))
         for k, inter in enumerate(actor.get("interactions") or []):
             out.append(Number((*base, "interactions", k, "delta"), inter["delta"],
                               inter.get("source"), aid))
