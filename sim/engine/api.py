@@ -266,7 +266,7 @@ class Trace:
 
     columns: dict[str, list]
     issues: tuple[str, ...]
-    options: tuple[tuple[str, ...], ...]
+    options: tuple[Sequence[str], ...]
     packages: np.ndarray
     ceasefire_issue: int | None
 

@@ -41,7 +41,7 @@ from sim.core.space import decode
 from sim.core.stationary import recognition_cycle, solve_stationary
 from sim.core.stationary_pie import PieEquilibrium, coalition_mixture, solve_pie
 from sim.core.utility import scalar_utility
-from sim.engine.prepared import Prepared, prepare
+from sim.engine.prepared import Prepared, issue_rank, prepare
 from sim.engine.protocols.records import Game
 from sim.engine.settings import ProtocolSpec
 from sim.engine.solve import SolveResult, game_of
@@ -232,5 +232,6 @@ def _skeleton(problem: Problem) -> Prepared:
         patience=np.array([p.patience for p in prefs], dtype=np.float64),
         participants=tuple(problem.participant_indices()), feasible=none,
         inside_red_lines=none, pareto_red_lines=none, pareto_agenda=none, nash_row=None,
-        neutral_utilities=np.zeros(0),
+        neutral_utilities=np.zeros(0), canonical=np.zeros(0, dtype=np.int64),
+        issue_rank=issue_rank(problem),
     )

@@ -226,10 +226,11 @@ def numbers(data: dict) -> list[Number]:
 
     Agenda numbers: the ``steps`` of generated issues. Actor numbers: weights, value-table
     entries (one per option, or ``linear``'s two ends), reservation, patience, bargaining
-    power, scale ends, interaction deltas, ``empty_value`` and strategy parameters. Engine numbers: the
-    protocol's (with ``deadline`` and, when walking away is on, ``walk_away_after`` counted
-    at their defaults when the file omits them), every state-variable field written,
-    event rounds and changes, reservation coefficients (owned by their actor).
+    power, scale ends, interaction deltas, ``empty_value`` and strategy parameters. Engine
+    numbers: the protocol's (with ``deadline`` and, when walking away is on,
+    ``walk_away_after`` counted at their defaults when the file omits them), every
+    state-variable field written, event rounds and changes, reservation coefficients
+    (owned by their actor).
     """
     out: list[Number] = []
     for iid, issue in (data.get("issues") or {}).items():  # divisible and split steps

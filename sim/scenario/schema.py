@@ -312,10 +312,10 @@ class Scenario(_Model):
                     f"unknown issue '{issue_id}'; allowed: {', '.join(issues)}")
                 return
             allowed = kinds.option_ids(issues[issue_id])
-            for where, o in ([(("option",), option)] if option is not None else []) + [
+            for at, o in ([(("option",), option)] if option is not None else []) + [
                     (("options", j), o) for j, o in enumerate(options or [])]:
                 if o not in allowed:
-                    err(loc + where, f"unknown option '{o}' of issue '{issue_id}'; "
+                    err(loc + at, f"unknown option '{o}' of issue '{issue_id}'; "
                         f"allowed: {kinds.allowed_text(allowed)}")
 
         def check_red_line(loc: tuple, rl: Any) -> None:
@@ -344,8 +344,8 @@ class Scenario(_Model):
                     err(base + ("values", iid),
                         f"unknown issue '{iid}'; allowed: {', '.join(issues)}")
                     continue
-                for where, msg in kinds.value_table_errors(iid, issues[iid], table):
-                    err(base + ("values", iid, *where), msg)
+                for at, msg in kinds.value_table_errors(iid, issues[iid], table):
+                    err(base + ("values", iid, *at), msg)
             missing = [i for i in issues if i not in actor.values
                        and kinds.table_required(issues[i])]
             if missing:
