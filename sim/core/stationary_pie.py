@@ -213,15 +213,20 @@ def _polish(g: _Game, W: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatAr
     m = cells.shape[0]
     groups = [(s, k, np.flatnonzero(free[s, k])) for s in range(L) for k in range(n)
               if free[s, k].any()]
-    for _ in range(30):
+    last = np.inf
+    for _ in range(20):
         p = g.prices(W)
         r_bal = (g.balance(p, x) - W).ravel()
         r_fill = [x[s, k, idx].sum() + slots[s, k] - g.need[k] for s, k, idx in groups]
         r_tie = [p[s, i] - p[s, idx[0]] for s, _k, idx in groups for i in idx[1:]]
         r = np.concatenate([r_bal, np.asarray(r_fill, dtype=np.float64),
                             np.asarray(r_tie, dtype=np.float64)])
-        if np.abs(r).max() < 1e-15:
-            break
+        norm = float(np.abs(r).max())
+        if norm < 1e-15 or (norm < 1e-12 and norm > 0.5 * last):
+            break  # solved, or down to rounding noise
+        if not norm < 4 * last:
+            break  # diverging: the structure read off x is not the equilibrium's
+        last = norm
         J = _polish_jacobian(g, p, x, cells, groups)
         step = np.linalg.lstsq(J, -r, rcond=None)[0]
         W = W + step[: L * n].reshape(L, n)
