@@ -9,8 +9,8 @@ constraint diagnostics and per-actor thresholds (`sim.core.thresholds`).  Large 
 are processed chunk by chunk where that bounds the temporaries (utilities, diagnostics);
 the result arrays themselves are kept whole.
 
-Solutions are computed on the utilities of the rule's seats (the participants, for the
-feasible set), with their reservation values as the disagreement point and each actor's
+Solutions are computed on the utilities of the rule's voters (its seats and, for the
+summit, the ratifiers; the participants, for the feasible set), with their reservation values as the disagreement point and each actor's
 ``bargaining_power`` as its exponent in the Nash product. Over a zone that is not
 unanimous the formulas are unchanged: Kalai-Smorodinsky, egalitarian and utilitarian
 count the negative gains of seats a package leaves below their reservation value, and
@@ -193,7 +193,7 @@ def with_rule(analysis: Analysis, rule: VotingRule) -> Analysis:
     zone = zone_mask(accepting(a.U, a.red_ok, a.agenda_ok, a.reservations, rule, a.strict), rule)
     weights = a.nash_weights
     return replace(a, rule=rule, zone=zone, zone_pareto=pareto_mask_subset(a.U, zone, a.pareto),
-                   solutions=solve_all(a.U, rule.seats, a.reservations, zone, weights),
+                   solutions=solve_all(a.U, rule.voters, a.reservations, zone, weights),
                    ideal=ideal_point(a.U, zone))
 
 
@@ -287,6 +287,7 @@ def rule_json(problem: Problem, rule: VotingRule) -> dict[str, Any]:
         "veto": [ids[a] for a in rule.seats if a in rule.veto],
         "quota": rule.quota,
         "proposers": None if rule.proposers is None else [ids[a] for a in rule.proposers],
+        "ratifiers": [ids[a] for a in rule.ratifiers],
         "restricted": rule.restrict is not None,
         "unanimous": rule.unanimous,
     }

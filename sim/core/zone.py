@@ -49,6 +49,8 @@ class VotingRule:
         restrict: shape (k,), bool, an extra condition every accepted package meets
             (e.g. ratifiable), or None.
         label: where the rule comes from (e.g. the protocol's name).
+        ratifiers: actors away from the table whose consent ``restrict`` encodes (the
+            summit's ratifiers).
     """
 
     seats: tuple[int, ...]
@@ -57,6 +59,12 @@ class VotingRule:
     proposers: tuple[int, ...] | None
     restrict: BoolArray | None = None
     label: str = ""
+    ratifiers: tuple[int, ...] = ()
+
+    @property
+    def voters(self) -> tuple[int, ...]:
+        """Everyone whose consent the rule counts (seats and ratifiers), in index order."""
+        return tuple(sorted(set(self.seats) | set(self.ratifiers)))
 
     @property
     def unanimous(self) -> bool:

@@ -9,7 +9,8 @@ How a protocol maps onto the rule
     players and quota; proposers are every seat (alternating offers, the summit) or the
     seats with positive recognition probability (random proposer); the game's extra
     restriction carries over (the summit: only what its ratifiers would ratify at their
-    base reservation values). Any other protocol gives its seats and acceptance rule;
+    base reservation values, and the ratifiers count among the rule's voters, whose
+    utilities the bargaining solutions weigh). Any other protocol gives its seats and acceptance rule;
     when nobody proposes (a mediator drafts, ``NEUTRAL`` in `Protocol.proposers`) the
     rule has no proposers, and a mediator that is an actor drafts only inside its own red
     lines and the agenda constraints, which then restrict the zone too. Sequencing is not
@@ -43,8 +44,9 @@ def voting_rule(prepared: Prepared, spec: ProtocolSpec) -> VotingRule:
         if game.probabilities is not None:
             proposers = tuple(a for a, p in zip(seats, game.probabilities, strict=True) if p > 0)
         restrict = None if game.acceptable is None else np.asarray(game.acceptable, dtype=bool)
+        ratifiers = tuple(getattr(protocol, "ratifiers", ())) if protocol.ratifies else ()
         return VotingRule(seats, frozenset(seats[j] for j in game.veto), game.quota, proposers,
-                          restrict, spec.kind)
+                          restrict, spec.kind, ratifiers)
     seats = tuple(protocol.seats)
     able = tuple(a for a in protocol.proposers(seats) if a != NEUTRAL)
     restrict = None
