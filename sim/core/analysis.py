@@ -10,12 +10,13 @@ are processed chunk by chunk where that bounds the temporaries (utilities, diagn
 the result arrays themselves are kept whole.
 
 Solutions are computed on the utilities of the rule's voters (its seats and, for the
-summit, the ratifiers; the participants, for the feasible set), with their reservation values as the disagreement point and each actor's
-``bargaining_power`` as its exponent in the Nash product. Over a zone that is not
-unanimous the formulas are unchanged: Kalai-Smorodinsky, egalitarian and utilitarian
-count the negative gains of seats a package leaves below their reservation value, and
-the Nash product, defined only where every gain is non-negative, is taken over the
-zone's packages that every seat accepts (None when there is none).
+summit, the ratifiers; the participants, for the feasible set), with their reservation
+values as the disagreement point and each actor's ``bargaining_power`` as its exponent
+in the Nash product. Over a zone that is not unanimous the formulas are unchanged:
+Kalai-Smorodinsky, egalitarian and utilitarian count the negative gains of voters a
+package leaves below their reservation value, and the Nash product, defined only where
+every gain is non-negative, is taken over the zone's packages that every voter accepts
+(None when there is none).
 """
 
 from __future__ import annotations
