@@ -11,10 +11,10 @@ How a protocol maps onto the rule
     restriction carries over (the summit: only what its ratifiers would ratify at their
     base reservation values, and the ratifiers count among the rule's voters, whose
     utilities the bargaining solutions weigh). Any other protocol gives its seats and
-    acceptance rule; when nobody proposes (a mediator drafts, ``NEUTRAL`` in `Protocol.proposers`) the
-    rule has no proposers, and a mediator that is an actor drafts only inside its own red
-    lines and the agenda constraints, which then restrict the zone too. Sequencing is not
-    part of the zone (the package as a whole is judged).
+    acceptance rule; when nobody proposes (a mediator drafts: ``NEUTRAL`` in
+    `Protocol.proposers`) the rule has no proposers, and a mediator that is an actor
+    drafts only inside its own red lines and the agenda constraints, which then restrict
+    the zone too. Sequencing is not part of the zone (the package as a whole is judged).
 """
 
 from __future__ import annotations
