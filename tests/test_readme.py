@@ -26,10 +26,14 @@ README = (ROOT / "README.md").read_text()
 #: The documented JSON keys of each command (the public contract other tools read).
 CONTRACT = {
     "analyze": {"n_outcomes", "n_feasible", "pareto_size", "feasible_pareto_size",
-                "solutions", "red_lines", "minimal_relaxation", "elapsed_s"},
+                "solutions", "red_lines", "minimal_relaxation", "elapsed_s",
+                "n_feasible_unanimous", "solutions_unanimous", "acceptance",
+                "bargaining_power", "bargaining_power_source", "strict", "ideal_point",
+                "actors", "scales"},
     "run": {"agreement", "package", "round", "utilities", "ratified", "stillborn",
             "pareto_optimal", "nash_distance", "seed"},
-    "solve": {"package", "round", "proposer", "utilities"},
+    "solve": {"package", "round", "proposer", "utilities", "scores", "values", "offers",
+              "agreement_probability", "horizon", "converged", "residual", "notes"},
     "reachable": {"n_runs", "agreement_rate", "stillborn_rate", "reached",
                   "never_reached_feasible", "spe", "by_point"},
 }
