@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,8 +84,8 @@ def analyze(source: Source | Problem, diagnostics: bool = True,
             the per-actor thresholds.
         strict: reservation values are strict thresholds (a package must beat no deal).
 
-    Raises:
-        UserError: the scenario's protocol cannot be set up for its actors.
+    When the protocol cannot be set up for the scenario's actors, the zone is the feasible
+    set and ``rule.label`` says why.
     """
     if isinstance(source, Problem):
         return analyze_problem(source, diagnostics=diagnostics, strict=strict)
@@ -94,9 +95,15 @@ def analyze(source: Source | Problem, diagnostics: bool = True,
     if scenario.protocol is None:
         return analysis
     from sim.engine.prepared import prepare as prepare_problem
+    from sim.engine.protocols.records import ProtocolError
     from sim.engine.zone import voting_rule
 
-    rule = voting_rule(prepare_problem(problem, analysis), scenario.protocol)
+    try:
+        rule = voting_rule(prepare_problem(problem, analysis), scenario.protocol)
+    except ProtocolError as exc:  # analysable all the same: unanimity, and say why
+        assert analysis.rule is not None
+        why = "; ".join(exc.lines)
+        return replace(analysis, rule=replace(analysis.rule, label=f"unanimity ({why})"))
     return with_rule(analysis, rule)
 
 

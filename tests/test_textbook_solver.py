@@ -243,3 +243,33 @@ def test_patience_zero_responders_accept_anything():
     spe = solve_stationary(U, np.ones(U.shape, bool), 0.0, [0.9, 0.0],
                            recognition_cycle([0, 1], 2))
     assert spe.values[0, 0] == pytest.approx(1.0)  # (1 - 0) / (1 - 0)
+
+
+@pytest.mark.parametrize("protocol", [
+    "{kind: alternating_offers, acceptance: {veto: [b], quota: 1}}",
+    "{kind: random_proposer, params: {probabilities: {a: 0.6, b: 0.3, c: 0.1}}}",
+    "{kind: summit_ratification, params: {negotiators: [a, b], ratifiers: [c]}}",
+])
+def test_every_solvable_protocol_has_a_never_ending_game(tmp_path, protocol):
+    import sim
+
+    path = tmp_path / "mini.yaml"
+    path.write_text((ROOT / "tests" / "data" / "mini.yaml").read_text()
+                    + f"protocol: {protocol}\n")
+    result = sim.solve(path, horizon="infinite")
+    prepared = sim.prepare(path)
+    assert result.horizon == "infinite" and result.residual is not None
+    for actor, lottery in result.offers.items():  # offers stay inside the proposer's red lines
+        a = prepared.problem.actors.index(actor)
+        for row, q in lottery:
+            assert prepared.agenda_ok[row] and prepared.red_ok[row, a] and 0 < q <= 1
+    if result.converged:
+        assert result.residual <= 1e-9
+
+
+def test_the_single_text_has_no_never_ending_game(tmp_path, capsys):
+    path = tmp_path / "mini.yaml"
+    path.write_text((ROOT / "tests" / "data" / "mini.yaml").read_text()
+                    + "protocol: {kind: single_text}\n")
+    assert main(["solve", str(path), "--horizon", "infinite"]) == 2
+    assert "single_text" in capsys.readouterr().err
