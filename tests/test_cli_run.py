@@ -143,7 +143,7 @@ def test_solve_json(capsys):
     code, out, _ = negsim(capsys, "solve", ALASKA, "--json")
     assert code == 0
     doc = json.loads(out)
-    assert list(doc) == ["package", "round", "proposer", "utilities"]
+    assert list(doc)[:4] == ["package", "round", "proposer", "utilities"]  # keys only added
     scenario = yaml.safe_load(ALASKA.read_text())
     assert set(doc["utilities"]) == set(scenario["actors"])
     if doc["package"] is not None:

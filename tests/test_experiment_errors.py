@@ -102,7 +102,7 @@ CASES = {
           - path: actors.b.patience
             values: [0.9, 1.5]
         """,
-        ["point 1 (actors.b.patience=1.5): actors.b.patience: patience 1.5 is outside (0, 1]"],
+        ["point 1 (actors.b.patience=1.5): actors.b.patience: patience 1.5 is outside [0, 1]"],
     ),
     "unknown protocol": (
         """

@@ -246,8 +246,8 @@ class Actor(ScaledValidation, _Model):
     def _patience(cls, v: Sourced | None, info: ValidationInfo) -> Sourced | None:
         top = 1.0 if info.field_name == "patience" else float("inf")
         if v is not None and not 0.0 <= v.value <= top:
-            raise PydanticCustomError("range", "{f} {v} is outside [0, {t:g}]",
-                                      {"f": info.field_name, "v": v.value, "t": top})
+            raise PydanticCustomError("range", "{f} {v} is outside [0, {t}]",
+                                      {"f": info.field_name, "v": v.value, "t": f"{top:g}"})
         return v
 
 
