@@ -262,3 +262,14 @@ def test_patience_zero_is_allowed(tmp_path, capsys):
     body = MINI.replace("patience: {value: 0.9,", "patience: {value: 0.0,")
     assert main(["validate", str(_scenario(tmp_path, body))]) == 0
     capsys.readouterr()
+
+
+def test_a_single_text_zone_has_no_proposer_and_keeps_to_the_mediator(tmp_path):
+    f = _scenario(tmp_path, MINI + "protocol: {kind: single_text, acceptance: {veto: [], "
+                  "quota: 2}, params: {mediator: a, parties: [b, c]}}\n")
+    an = sim.analyze(f)
+    assert an.rule is not None and an.rule.proposers is None
+    U, res = an.U, an.reservations
+    for j in range(U.shape[0]):  # both parties accept, inside the drafting actor's red lines
+        yes = [b for b in (1, 2) if an.agenda_ok[j] and an.red_ok[j, b] and U[j, b] >= res[b]]
+        assert bool(an.zone[j]) == (len(yes) == 2 and bool(an.red_ok[j, 0]))
