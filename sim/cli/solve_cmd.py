@@ -28,7 +28,15 @@ def solve(
         int | None, typer.Option("--rounds", min=1, help="Override the protocol's deadline.")
     ] = None,
 ) -> None:
-    """Solve the protocol's subgame-perfect equilibrium: package, round, proposer, utilities."""
+    """Solve the protocol's subgame-perfect equilibrium: package, round, proposer, utilities.
+
+    What fully rational, forward-looking actors would agree on under the scenario's
+    protocol (backward induction), to compare with what the heuristic agents reach.
+
+    Examples:
+      negsim solve scenarios/zelenskyy_at_table.yaml
+      negsim solve scenarios/validation/rubinstein_two_players.yaml --json
+    """
     from sim.api import load
     from sim.api import solve as solve_scenario
 
