@@ -110,7 +110,9 @@ def test_labels_with_brackets_are_printed_literally(tmp_path, capsys):
     assert code == 0
     code, analyze_text, _ = negsim(capsys, "analyze", path)
     assert code == 0
-    for text in (run_text, analyze_text):
+    code, solve_text, _ = negsim(capsys, "solve", path)
+    assert code == 0
+    for text in (run_text, analyze_text, solve_text):
         assert "mini [draft]" in text and "Side [A]" in text and "Land [core]" in text
     assert "Frozen [at the line]" in analyze_text
 
@@ -209,8 +211,9 @@ def test_progress_none_is_quiet_and_unknown_modes_are_one_line_errors(tmp_path, 
         "progress: unknown mode 'silent'; allowed: quiet, bar, lines, ci, 'none' (the same "
         "as 'quiet'), or None to choose from the terminal"]
     exp = tmp_path / "tiny.yaml"
-    exp.write_text(f"name: tiny\nscenario: {bracketed(tmp_path)}\nparameters:\n  - path: actors.a.patience\n"
-                   "    values: [0.9]\ndesign: {kind: grid}\nreplicates: 2\nseed: 1\n")
+    exp.write_text(f"name: tiny\nscenario: {bracketed(tmp_path)}\n"
+                   "parameters:\n  - path: actors.a.patience\n    values: [0.9]\n"
+                   "design: {kind: grid}\nreplicates: 2\nseed: 1\n")
     summary = sim.sweep(exp, tmp_path / "res", workers=1, progress="none")
     assert summary.ran == 2
     assert capsys.readouterr().err == ""

@@ -31,6 +31,10 @@ TOP_PACKAGES = 10
 
 TERMS_PER_TABLE = 5
 
+#: How a run ended (its ``reason``), in words.
+REASONS = {"agreement": "agreement", "stillborn": "stillborn deal (the ratifiers said no)",
+           "deadline": "no agreement by the deadline", "walk_away": "a party walked out"}
+
 
 def choose_axes(facts: Facts, x: str | None, y: str | None) -> tuple[str | None, str | None]:
     """The heat map's parameters: the user's, else the most influential varied ones.
@@ -132,7 +136,8 @@ def overview_section(doc: Doc, facts: Facts) -> None:
         reasons = runs["reason"].astype("string").fillna("(none)").value_counts()
         doc.para("How the runs ended:")
         doc.table(["reason", "runs", "share"],
-                  [[r, int(n), pct(n / len(runs))] for r, n in reasons.items()])
+                  [[REASONS.get(str(r), str(r)), int(n), pct(n / len(runs))]
+                   for r, n in reasons.items()])
 
 
 def rates_section(doc: Doc, facts: Facts, x: str | None, y: str | None, out: Path,
