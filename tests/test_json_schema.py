@@ -125,6 +125,16 @@ def test_the_schema_rejects_what_negsim_rejects(validator, alaska, change, where
     ({"actors": {"russia": {"patience": {"value": 0.9, "source": {}}}}}, False),  # whole
     ({"actors": {"russia": {"red_lines": [{"name": "half_a_red_line"}]}}}, False),
     ({"weather": "fine"}, False),
+    # numbers of the engine slots may carry their source, parameters included
+    ({"protocol": {"deadline": {"value": 20, "source": {"assumption": "a"}}}}, True),
+    ({"actors": {"russia": {"strategy": {"kind": "hardliner", "params": {
+        "aspiration": {"value": 0.8, "source": {"assumption": "a"}}}}}}}, True),
+    ({"actors": {"russia": {"strategy": {"kind": "hardliner", "params": {
+        "aspiration": {"value": "high", "source": {"assumption": "a"}}}}}}}, False),
+    ({"actors": {"russia": {"patience": {"value": 0.9, "source": {"quote": "q"}}}}},
+     False),  # a quote says what it supports
+    ({"actors": {"russia": {"patience": {"value": 0.9, "source": {
+        "quote": "q", "supports": "ordering"}}}}}, True),
 ])
 def test_overlays_are_partial_and_nullable_but_still_checked(validator, overlay, ok):
     found = errors(validator, {"extends": "alaska_summit.yaml", **overlay})

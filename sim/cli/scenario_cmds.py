@@ -18,20 +18,26 @@ def register(app: typer.Typer) -> None:
     app.command("analyze")(analyze)
 
 
-def validate(files: list[Path] = typer.Argument(..., help="Scenario files.")) -> None:
+def validate(
+    files: list[Path] = typer.Argument(..., help="Scenario files."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Also require a source for every number (protocol and "
+        "dynamics included): one line per unsourced number."
+    ),
+) -> None:
     """Validate scenario files: prints ``ok`` or one line per problem (exit code 2).
 
     Each problem names the file, the field path and what is allowed; 'extends' chains
-    are merged first.
+    are merged first. With --strict, every number must also carry a source.
 
     Examples:
       negsim validate scenarios/alaska_summit.yaml
-      negsim validate scenarios/*.yaml
+      negsim validate --strict scenarios/*.yaml
     """
     problems: list[str] = []
     for f in files:
         try:
-            load_scenario(f)
+            load_scenario(f, strict=strict)
         except ScenarioError as exc:
             problems.extend(exc.lines)
     if problems:

@@ -9,7 +9,10 @@ Core objects:
 Everything is generated, never written by hand: the scenario's pydantic models give the
 fields, and the engine registries give the protocol and strategy kinds (``enum``) and,
 per kind, the schema of its ``params`` (its ``Params`` model). A new strategy or protocol
-module therefore appears in the schema without an edit here.
+module therefore appears in the schema without an edit here. Every number of the engine
+slots may be written as a sourced number, ``{value: x, source: {...}}``, as the loader
+accepts it (`sim.scenario.numbers`): in the protocol and dynamics settings, in every
+kind's ``params`` and in ``empty_value``.
 
 Overlays follow the merge rule of `sim.scenario.loader.merge`: mappings merge key by key,
 so their fields are optional and nullable at every depth; a ``source`` mapping and the
@@ -36,6 +39,7 @@ from pydantic.json_schema import models_json_schema
 from sim.engine.protocols.registry import PROTOCOLS
 from sim.engine.registry import Registry
 from sim.engine.strategies.registry import STRATEGIES
+from sim.scenario.numbers import engine_json_schema
 from sim.scenario.schema import Scenario
 
 __all__ = ["DIALECT", "OVERLAY", "scenario_json_schema"]
@@ -65,16 +69,23 @@ def scenario_json_schema() -> Schema:
     refs, top = models_json_schema([(m, "validation") for m in models], by_alias=True)
     defs: dict[str, Schema] = top["$defs"]
     params_ref = {key: refs[(model, "validation")]["$ref"] for key, model in params.items()}
+    engine_json_schema(top)  # sourced numbers in the protocol and dynamics settings
+    for ref in {*params_ref.values(), _REF + "Actor"}:
+        body = defs[ref[len(_REF):]]
+        for key, prop in body["properties"].items():
+            if ref != _REF + "Actor" or key == "empty_value":
+                body["properties"][key] = _sourced_numbers(prop)
     for body in defs.values():
         registry = _SLOTS.get(str(body.get("title")))
         if registry is not None:
             _add_kinds(body, registry, params_ref)
     _drop_infinite_defaults(defs)
-    if "Source" in defs:  # `Source`'s own check: exactly one of quote or assumption
+    if "Source" in defs:  # `Source`'s own check: a graded quote, or an assumption
         defs["Source"]["oneOf"] = [
             {"required": [key], "properties": {key: {"type": "string", "minLength": 1}}}
             for key in ("quote", "assumption")
         ]
+        defs["Source"]["dependentRequired"] = {"quote": ["supports"]}
     overlays = _Overlays(defs)
     root_overlay = overlays.ref(_REF + "Scenario")["$ref"][len(_REF):]
     overlay = defs[root_overlay]
@@ -89,6 +100,9 @@ def scenario_json_schema() -> Schema:
     overlay["required"] = ["extends"]
     return {
         "$schema": DIALECT,
+        # For editors that complete from top-level properties only: the overlay's, which
+        # every valid file (whole or overlay) meets; the branches below do the checking.
+        "properties": overlay["properties"],
         "$id": "https://negsim.invalid/scenario.schema.json",
         "title": "negsim scenario",
         "description": "A negsim scenario file. Without 'extends' it must be complete; "
@@ -120,6 +134,24 @@ def _add_kinds(body: Schema, registry: Registry[Any], params_ref: dict) -> None:
         }
         for name in names
     ]
+
+
+def _sourced_numbers(schema: Schema) -> Schema:
+    """``schema`` with every number in it also allowed as a sourced number."""
+    if schema.get("type") in ("number", "integer"):
+        outer = {k: schema[k] for k in ("title", "description", "default") if k in schema}
+        inner = {k: v for k, v in schema.items() if k not in outer}
+        return {**outer, "anyOf": [inner, {"$ref": _REF + "SourcedNumber"}]}
+    out = dict(schema)
+    for key in ("anyOf", "oneOf"):
+        if key in out:
+            out[key] = [_sourced_numbers(s) for s in out[key]]
+    for key in ("items", "additionalProperties"):
+        if isinstance(out.get(key), dict):
+            out[key] = _sourced_numbers(out[key])
+    if "properties" in out:
+        out["properties"] = {k: _sourced_numbers(v) for k, v in out["properties"].items()}
+    return out
 
 
 def _drop_infinite_defaults(node: Any) -> None:
