@@ -139,7 +139,7 @@ def _add_kinds(body: Schema, registry: Registry[Any], params_ref: dict) -> None:
 def _sourced_numbers(schema: Schema) -> Schema:
     """``schema`` with every number in it also allowed as a sourced number."""
     if schema.get("type") in ("number", "integer"):
-        outer = {k: schema[k] for k in ("title", "description", "default") if k in schema}
+        outer: Schema = {k: schema[k] for k in ("title", "description", "default") if k in schema}
         inner = {k: v for k, v in schema.items() if k not in outer}
         return {**outer, "anyOf": [inner, {"$ref": _REF + "SourcedNumber"}]}
     out = dict(schema)
