@@ -51,7 +51,10 @@ def test_every_parquet_file_names_its_ids(scratch):
     assert doc["issues"] == {i: iss.label or i for i, iss in base.issues.items()}
     assert doc["options"] == {i: dict(iss.options) for i, iss in base.issues.items()}
     assert doc["actors"] == {a: act.label or a for a, act in base.actors.items()}
-    assert doc["params"]["param.actors.russia.patience"] == "Russia's patience"
+    spec = yaml.safe_load((scratch / "experiments" / "demo.yaml").read_text())
+    assert doc["params"] == {f"param.{p['path']}": p["label"]
+                             for p in spec["parameters"] if p.get("label")}
+    assert doc["params"]  # the demo labels its parameters
     runs = pq.read_table(out / "runs").to_pandas()
     assert set(runs["param.scenario"]) == set(doc["scenarios"])  # the key is the value
     for column in runs.columns:

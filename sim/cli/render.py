@@ -15,6 +15,10 @@ from sim.core.problem import Problem
 from sim.scenario.schema import Scenario
 
 
+#: Column headings of the bargaining solutions, as the glossary names them.
+SOLUTION_NAMES = {"nash": "Nash", "kalai_smorodinsky": "Kalai-Smorodinsky (KS)"}
+
+
 def _label(problem: Problem, issue: str, option: str) -> str:
     return escape(problem.labels.get("options", {}).get(issue, {}).get(option, option))
 
@@ -47,7 +51,7 @@ def render_analysis(scenario: Scenario, problem: Problem, doc: dict) -> None:
         table = Table(title="Bargaining solutions over the feasible set")
         table.add_column("issue")
         for name in sols:
-            table.add_column(name.replace("_", " "))
+            table.add_column(SOLUTION_NAMES.get(name, name.replace("_", " ")))
         for issue in problem.issues:
             label = escape(problem.labels.get("issues", {}).get(issue, issue))
             terms = [_label(problem, issue, s["package"][issue]) for s in sols.values()]
