@@ -15,6 +15,7 @@ from test_report_data import ISSUES, PATIENCE, write_results
 from sim.cli import main
 from sim.report.document import pct
 from sim.report.render import build_report, summarize
+from sim.report.sections import REASONS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 FIGURES = ("rates_heatmap.png", "packages.png", "utility_space.png", "dance.png",
@@ -176,7 +177,7 @@ def test_real_sweep_report(real_report):
         assert f"| {p:g} | {len(g)} | {pct(g['agreement'].mean())} |" in md
     reasons = raw["reason"].value_counts()
     for reason, count in reasons.items():
-        assert f"| {reason} | {count} | {pct(count / n)} |" in md
+        assert f"| {REASONS[reason]} | {count} | {pct(count / n)} |" in md  # in words
     # the representative run, re-simulated from its recorded seed, ends as recorded
     assert re.search(r"Re-simulated from seed \d+: [^.]+\. Recorded in the results: "
                      r"[^.]+ \(reproduced\)\.", md)
