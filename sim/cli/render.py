@@ -14,7 +14,6 @@ from sim import glossary
 from sim.core.problem import Problem
 from sim.scenario.schema import Scenario
 
-
 #: Column headings of the bargaining solutions, as the glossary names them.
 SOLUTION_NAMES = {"nash": "Nash", "kalai_smorodinsky": "Kalai-Smorodinsky (KS)"}
 
