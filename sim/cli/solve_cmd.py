@@ -34,7 +34,17 @@ def solve(
                           "stationary equilibrium of the never-ending game).")
     ] = "finite",
 ) -> None:
-    """Solve the protocol's subgame-perfect equilibrium: package, round, proposer, utilities."""
+    """Solve the protocol's subgame-perfect equilibrium: package, round, proposer, utilities.
+
+    What fully rational, forward-looking actors would agree on under the scenario's
+    protocol (backward induction), to compare with what the heuristic agents reach;
+    with --horizon infinite, the stationary equilibrium of the never-ending game.
+
+    Examples:
+      negsim solve scenarios/zelenskyy_at_table.yaml
+      negsim solve scenarios/validation/rubinstein_two_players.yaml --json
+      negsim solve scenarios/validation/baron_ferejohn_five_players.yaml --horizon infinite
+    """
     from sim.api import load
     from sim.api import solve as solve_scenario
 
@@ -44,23 +54,24 @@ def solve(
         typer.echo(json.dumps(result.to_json(), indent=2))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(width=WIDTH, highlight=False)
-    console.print(f"[bold]{scenario.name}[/bold]: subgame-perfect equilibrium of "
+    console.print(f"[bold]{escape(scenario.name)}[/bold]: subgame-perfect equilibrium of "
                   f"{result.protocol}")
-    if result.package is None or result.proposer is None:
+    if result.package is None:
         console.print("No deal: in equilibrium the deadline passes without agreement.")
     else:
         assert result.proposer is not None  # an equilibrium agreement has a proposer
         console.print(f"Agreement in round {result.round}, proposed by "
-                      f"{scenario.actors[result.proposer].label or result.proposer}.")
+                      f"{escape(scenario.actors[result.proposer].label or result.proposer)}.")
         table = Table(title="The equilibrium package")
         table.add_column("issue")
         table.add_column("option")
         for i, o in result.package.items():
             issue = scenario.issues[i]
-            table.add_row(issue.label or i, issue.options.get(o, o))
+            table.add_row(escape(issue.label or i), escape(issue.options.get(o, o)))
         console.print(table)
     uts = Table(title="Each actor's utility" + ("" if result.package else
                                                    " (no deal: its reservation value)"))
@@ -69,18 +80,18 @@ def solve(
     uts.add_column("ex-ante value", justify="right")
     for a, u in result.utilities.items():
         value = result.values.get(a)
-        uts.add_row(scenario.actors[a].label or a, f"{u:.3f}",
+        uts.add_row(escape(scenario.actors[a].label or a), f"{u:.3f}",
                     "-" if value is None else f"{value:.3f}")
     console.print(uts)
     doc = result.to_json()
     for a, lottery in doc["offers"].items():
         if not lottery:
-            console.print(f"{a} lets the round pass")
+            console.print(f"{escape(a)} lets the round pass")
             continue
         shown = "; ".join(
             f"{', '.join(f'{i}={o}' for i, o in offer['package'].items())} "
             f"({offer['probability']:.0%})" for offer in lottery[:4])
         more = f" and {len(lottery) - 4} more" if len(lottery) > 4 else ""
-        console.print(f"{a} proposes {shown}{more}")
+        console.print(escape(f"{a} proposes {shown}{more}"))
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(note)}")
