@@ -43,7 +43,7 @@ def solve(
     Examples:
       negsim solve scenarios/zelenskyy_at_table.yaml
       negsim solve scenarios/validation/rubinstein_two_players.yaml --json
-      negsim solve scenarios/validation/baron_ferejohn_five_players.yaml --horizon infinite
+      negsim solve scenarios/zelenskyy_at_table.yaml --horizon infinite
     """
     from sim.api import load
     from sim.api import solve as solve_scenario
