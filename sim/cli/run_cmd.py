@@ -8,6 +8,7 @@ byte-identical output.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -54,7 +55,9 @@ def run(
     collect = bool(trace or plot or not as_json)
     result = simulate(scenario, seed, rounds=rounds, collect=collect)
     if trace is not None:
-        _write(trace, lambda p: result.trace.to_parquet(p, index=False))
+        frame = result.trace
+        assert frame is not None  # collected: collect is true whenever --trace is given
+        _write(trace, lambda p: frame.to_parquet(p, index=False))
     if plot is not None:
         from sim.engine.plot import dance
 
@@ -66,7 +69,7 @@ def run(
     render_run(scenario, result)
 
 
-def _write(path: Path, writer) -> None:
+def _write(path: Path, writer: Callable[[Path], object]) -> None:
     """Run ``writer(path)``, turning I/O failures into a one-line `UserError`."""
     try:
         writer(path)
@@ -88,6 +91,7 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
 
     console = Console(width=width, highlight=False)
     spec = scenario.protocol
+    assert spec is not None  # the scenario was run, so it has a protocol (`run_config`)
     issue_label = {i: (iss.label or i) for i, iss in scenario.issues.items()}
     option_label = {i: dict(iss.options) for i, iss in scenario.issues.items()}
     actor_label = {a: (act.label or a) for a, act in scenario.actors.items()}
@@ -98,6 +102,7 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
         f"rounds; seed {result.seed}"
     )
     trace = result.trace
+    assert trace is not None  # collected: `run` collects whenever it prints this account
     table = Table(title="Round by round (utilities of each proposal)", expand=True)
     table.add_column("round", justify="right", no_wrap=True)
     table.add_column("proposer", no_wrap=True)
@@ -108,8 +113,9 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
     table.add_column("accepted by", max_width=14, overflow="fold")
     previous: dict[str, str] = {}
     stage = None
-    for rec in trace.itertuples(index=False):
-        rec = rec._asdict()
+    columns = [str(c) for c in trace.columns]
+    for values in trace.itertuples(index=False, name=None):
+        rec = dict(zip(columns, values, strict=True))
         if rec["stage"] != stage:
             stage, previous = rec["stage"], {}
         words = rec["package"]

@@ -46,6 +46,7 @@ def solve(
     if result.package is None:
         console.print("No deal: in equilibrium the deadline passes without agreement.")
     else:
+        assert result.proposer is not None  # an equilibrium agreement has a proposer
         console.print(f"Agreement in round {result.round}, proposed by "
                       f"{scenario.actors[result.proposer].label or result.proposer}.")
         table = Table(title="The equilibrium package")
