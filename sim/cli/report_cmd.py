@@ -43,11 +43,21 @@ def report(
         typer.Option("--summary", help="Print the machine-readable findings summary (JSON) "
                      "instead of writing the report."),
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse (exit 2) if a scenario file changed since "
+                           "the sweep, instead of warning.")
+    ] = False,
 ) -> None:
-    """Write DIR/report.md, DIR/report.html and DIR/figures/*.png; print the report's path."""
+    """Write DIR/report.md, DIR/report.html and DIR/figures/*.png; print the report's path.
+
+    Built from the verified runs and the scenarios as swept (stored beside the results).
+    """
+    from sim.cli.checks import scenario_warnings
     from sim.report.render import build_report, summarize
 
+    scenario_warnings(directory, strict)
     if summary:
         typer.echo(json.dumps(summarize(directory, target=target), indent=2))
         return
-    typer.echo(str(build_report(directory, x=x, y=y, target=target, replay=replay)))
+    typer.echo(str(build_report(directory, x=x, y=y, target=target, replay=replay,
+                                strict=strict)))

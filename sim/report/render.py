@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.atomic import atomic_write
 from sim.report.data import load_results, parse_target, resolve_param
 from sim.report.document import Doc
 from sim.report.facts import Facts, compute_facts
@@ -50,14 +51,17 @@ def _notes(doc: Doc, facts: Facts, point: int, run: pd.Series | None) -> None:
     lines.append("Package feasibility: the `feasible_rows` of each run's design point in "
                  "`points.parquet`.")
     if run is not None:
+        source = ("the scenarios as swept (`scenarios.yaml`)" if facts.results.scenarios
+                  is not None else "the base scenario file as it is now")
         lines.append("Utility space and bargaining solutions: recomputed (`sim.core.analysis`) "
-                     "from the base scenario with the representative point's parameter values.")
+                     f"from {source} with the representative point's parameter values.")
+    lines += [f"Changed since the sweep: {w}." for w in facts.results.warnings]
     doc.items(lines)
 
 
 def build_report(
     directory: str | Path, x: str | None = None, y: str | None = None,
-    target: str = "agreement", replay: bool = True,
+    target: str = "agreement", replay: bool = True, strict: bool = False,
 ) -> Path:
     """Write ``report.md``, ``report.html`` and the figures into a results directory.
 
@@ -68,6 +72,7 @@ def build_report(
         target: ``agreement``, ``stillborn`` or ``package:<issue>=<option>``.
         replay: re-analyse and re-simulate the representative point and run (utility
             space, negotiation dance, trajectories).
+        strict: refuse the directory when a scenario file changed since the sweep.
 
     Returns:
         The path of ``report.md``.
@@ -75,7 +80,7 @@ def build_report(
     Raises:
         UserError: a missing or malformed directory, an unknown parameter or target.
     """
-    results = load_results(directory)
+    results = load_results(directory, strict=strict)
     tgt = parse_target(target, results)
     for name in (x, y):
         if name:
@@ -97,8 +102,9 @@ def build_report(
     sensitivity_section(doc, facts)
     _notes(doc, facts, point, run if replay else None)
     md = results.path / "report.md"
-    md.write_text(doc.markdown(results.path), encoding="utf-8")
-    (results.path / "report.html").write_text(doc.html(), encoding="utf-8")
+    text, page = doc.markdown(results.path).encode("utf-8"), doc.html().encode("utf-8")
+    atomic_write(md, lambda f: f.write(text))
+    atomic_write(results.path / "report.html", lambda f: f.write(page))
     return md
 
 
