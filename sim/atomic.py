@@ -41,8 +41,15 @@ def _temporary(path: Path) -> Path:
     return path.parent / f"{TMP_PREFIX}{path.stem}.{os.getpid()}{path.suffix}"
 
 
-def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write ``path`` atomically: ``write(fileobj)`` into a temp file, fsync, replace."""
+def atomic_write(path: Path, write: Callable[[BinaryIO], object], sync_dir: bool = True) -> None:
+    """Write ``path`` atomically: ``write(fileobj)`` into a temp file, fsync, replace.
+
+    Args:
+        path: the file to write.
+        write: writes the content to the binary file object it is given.
+        sync_dir: also fsync the directory, so that the rename itself survives a power
+            failure (a process crash never undoes it).
+    """
     path = Path(path)
     tmp = _temporary(path)
     try:
@@ -54,7 +61,8 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 @contextlib.contextmanager

@@ -239,10 +239,16 @@ class Pool:
         payload = pickle.dumps((self._seq, fn, args), pickle.HIGHEST_PROTOCOL)
         return _Task(self._seq, meta, payload)
 
-    def _send(self, w: _Worker, task: _Task) -> None:
+    def _send(self, w: _Worker, task: _Task, retry: deque[_Task]) -> bool:
+        """Queue ``task`` on ``w``; False (and ``w`` replaced) if ``w`` turns out dead."""
         with critical():
             w.queue.append(task)
-            w.tasks.send_bytes(task.payload)
+            try:
+                w.tasks.send_bytes(task.payload)
+            except OSError:  # a broken pipe: the worker died since the last look
+                self._bury(w, retry)
+                return False
+        return True
 
     def drain(self) -> list[tuple[Any, Any]]:
         """Results already finished and not yet handed back (after an interruption)."""
@@ -297,7 +303,8 @@ class Pool:
                     if w.queue and len(task.payload) > SMALL_TASK:
                         held.append(task)  # a busy worker's pipe could fill up: wait
                         break
-                    self._send(w, task)
+                    if not self._send(w, task, retry):
+                        break
 
         while True:
             fill()

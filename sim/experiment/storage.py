@@ -7,11 +7,13 @@ The directory is locked before anything in it is looked at (an exclusive ``flock
 ``.lock``, dropped by the kernel when the process dies, even by ``kill -9``): of two sweeps
 started on one ``--out`` at the same instant, one runs and the other is refused.
 
-A part file is committed in three steps: its bytes go to ``runs/.pending-<name>``
-(fsynced), the manifest is replaced with one that records it (name, run ids, rows,
-sha256), then the pending file is renamed to ``runs/<name>``. A ``kill -9`` at any moment
-leaves a directory whose manifest is right: an unrecorded pending file is removed on the
-next start, a recorded one is renamed into place, and readers read recorded parts only.
+A part file is committed in three steps: its bytes go to ``runs/.pending-<name>``, the
+manifest is replaced (fsynced) with one that records it (name, run ids, rows, sha256), then
+the pending file is renamed to ``runs/<name>``. A ``kill -9`` at any moment leaves a
+directory whose manifest is right: an unrecorded pending file is removed on the next start,
+a recorded one is renamed into place, and readers read recorded parts only. One fsync per
+part: after a power failure, a part whose bytes did not reach the disk fails its checksum
+and ``--repair`` runs it again.
 
 Core objects:
     StorageError: a results directory that cannot be used (one line per problem).
@@ -192,7 +194,7 @@ class ResultsDir:
         """Runs in the recorded parts."""
         return sum(r.rows for r in self.parts)
 
-    def write_manifest(self) -> None:
+    def write_manifest(self, sync_dir: bool = True) -> None:
         """Replace ``manifest.json`` atomically with the current records."""
         done = self.done_runs
         complete = done == self.plan.n_runs
@@ -204,7 +206,7 @@ class ResultsDir:
         })
         self.manifest = m
         text = m.model_dump_json(indent=2) + "\n"
-        atomic_write(self.path / MANIFEST, lambda f: f.write(text.encode("utf-8")))
+        atomic_write(self.path / MANIFEST, lambda f: f.write(text.encode("utf-8")), sync_dir)
 
     def write_side_files(self) -> None:
         """Write (and record) every side file the manifest does not record yet."""
@@ -280,12 +282,9 @@ class ResultsDir:
         record = dataset.part_record(name, data, ids)
         pending = self.runs / f"{PENDING_PREFIX}{name}"
         try:
-            with open(pending, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+            pending.write_bytes(data)
             self.parts.append(record)
-            self.write_manifest()
+            self.write_manifest(sync_dir=False)
             os.replace(pending, self.runs / name)
         except OSError as exc:
             raise _cannot_write(pending, exc) from None
