@@ -387,3 +387,52 @@ def test_a_dask_worker_restart_resubmits_its_tasks(files, tmp_path):
     assert killed, "no worker was killed"
     assert table(out).equals(reference(files))
     assert gone([p for p in me.children(recursive=True) if p.pid not in before]) == []
+
+
+# -- files written whole; labels written literally -------------------------------------
+
+
+def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    from sim.atomic import atomic_path
+
+    target = tmp_path / "report.md"
+    target.write_text("old")
+    with pytest.raises(OSError), atomic_path(target) as tmp:
+        tmp.write_text("half of the new")
+        raise OSError(28, "No space left on device")
+    assert target.read_text() == "old" and sorted(tmp_path.iterdir()) == [target]
+
+
+def test_run_trace_and_plot_are_renamed_into_place(files, tmp_path, capsys):
+    trace, plot = tmp_path / "t.parquet", tmp_path / "d.png"
+    code = main(["run", str(files / "tiny.yaml"), "--seed", "1", "--json",
+                 "--trace", str(trace), "--plot", str(plot)])
+    assert code == 0
+    assert pq.read_table(trace).num_rows > 0 and plot.read_bytes()[:4] == b"\x89PNG"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.png", "t.parquet"]
+    blocked = tmp_path / "dir.png"
+    blocked.mkdir()
+    code, err, _ = cli(["run", files / "tiny.yaml", "--plot", blocked], capsys)
+    assert code == 2 and err[0].startswith(f"{blocked}: cannot write")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.png", "dir.png", "t.parquet"]
+
+
+def test_markdown_shows_labels_literally_as_the_html_does(tmp_path):
+    from markdown_it import MarkdownIt
+
+    from sim.report.document import Doc
+
+    label = "Russia *(Putin)* <b>x</b> [link](http://e.org) a|b _y_ &amp; 1. ~~no~~"
+    doc = Doc(f"Report: {label}")
+    doc.heading(label)
+    doc.para(f"**Question.** Is {label} `code_x`?")
+    doc.items([label])
+    doc.table(["actor", "share"], [[label, "31.2%"]])
+    rendered = MarkdownIt("commonmark").enable("table").render(doc.markdown(tmp_path))
+    literal = ("Russia *(Putin)* &lt;b&gt;x&lt;/b&gt; [link](http://e.org) a|b _y_ &amp;amp; "
+               "1. ~~no~~")
+    assert rendered.count(literal) == 5, rendered
+    assert "<em>" not in rendered and "<a href" not in rendered and "<b>" not in rendered
+    assert "<strong>Question.</strong>" in rendered and "<code>code_x</code>" in rendered
+    assert "<td>31.2%</td>" in rendered
+    assert doc.html().count(literal) == 6  # the same five, and the <title>

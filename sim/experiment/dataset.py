@@ -13,12 +13,12 @@ Core objects:
     read_manifest: ``manifest.json``, validated.
     verify: check every recorded file (bytes, checksums, run ids) and look for strays.
     read_runs / read_points / read_side: the verified contents, as Arrow tables or models.
-    part_record: the record of a part file just written (name, run ids, rows, sha256).
+
+Checksums and part records are made in `sim.experiment.checksums` (re-exported here).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -29,10 +29,18 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import UserError
+from sim.experiment.checksums import file_sha256, parquet_bytes, part_record, sha256
 from sim.experiment.layout import MANIFEST, PENDING_PREFIX, QUARANTINE, RUNS
 from sim.experiment.schema import Manifest, PartRecord
 
 _M = TypeVar("_M", bound=BaseModel)
+
+
+__all__ = [
+    "Check", "Problem", "ResultsError", "describe", "extras", "file_sha256", "parquet_bytes",
+    "part_record", "read_manifest", "read_model", "read_points", "read_runs", "read_side",
+    "repair_hint", "sha256", "verify",
+]
 
 
 class ResultsError(UserError):
@@ -86,20 +94,6 @@ class Check:
     def lines(self) -> list[str]:
         """One line per problem, then how to repair the directory."""
         return [p.line() for p in self.problems] + [repair_hint(self.directory, self.manifest)]
-
-
-def sha256(data: bytes) -> str:
-    """The hex sha256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """The hex sha256 of a file's bytes (read in blocks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def repair_hint(directory: Path, manifest: Manifest) -> str:
@@ -380,25 +374,6 @@ def read_model(directory: Path, name: str, model: type[_M], manifest: Manifest) 
     except (ValidationError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ResultsError(f"{Path(directory) / name}: cannot read ({first})") from None
-
-
-def part_record(name: str, data: bytes, run_ids: np.ndarray) -> PartRecord:
-    """The manifest's record of a part file about to be committed.
-
-    Args:
-        name: its file name.
-        data: its bytes.
-        run_ids: its run ids, consecutive and increasing.
-    """
-    return PartRecord(name=name, first_run=int(run_ids[0]), last_run=int(run_ids[-1]),
-                      rows=int(run_ids.size), sha256=sha256(data))
-
-
-def parquet_bytes(table: pa.Table) -> bytes:
-    """``table`` as the bytes of a Parquet file."""
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
-    return sink.getvalue().to_pybytes()
 
 
 def describe(check: Check) -> str:
