@@ -157,6 +157,14 @@ def test_an_altered_side_file_is_refused_and_repaired(files, tmp_path, capsys):
     code, err, _ = cli(["reachable", out], capsys)
     assert code == 2 and err[0].startswith(f"{points}: altered since the sweep wrote it")
     exp = files / "exp.yaml"
+    # refused after the pool has started: the two lines and nothing else (no EBADF noise)
+    done = subprocess.run([sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(out),
+                           "--workers", "2", "-q"], env=ENV, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"{points}: altered since the sweep wrote it (its sha256 differs from the manifest's "
+        "record)", dataset.repair_hint(out, dataset.read_manifest(out))]
     assert cli(["sweep", exp, "--out", out, "--repair", "-q", "--workers", "1"], capsys)[0] == 0
     assert cli(["reachable", out, "--json"], capsys)[0] == 0
 
@@ -387,6 +395,47 @@ def test_a_dask_worker_restart_resubmits_its_tasks(files, tmp_path):
     assert killed, "no worker was killed"
     assert table(out).equals(reference(files))
     assert gone([p for p in me.children(recursive=True) if p.pid not in before]) == []
+
+
+
+def test_a_chunk_that_kills_its_worker_every_time_stops_the_sweep_with_exit_1(tmp_path,
+                                                                             capsys):
+    """A strategy that kills its own process: the chunk is run again once, then exit 1."""
+    from sim.engine import strategies
+    from sim.engine.strategies.base import Strategy, StrategyParams
+
+    class Doomed(Strategy[StrategyParams]):
+        """Kills the process it runs in. Source: a test of the sweep's pool."""
+
+        name = "doomed_in_a_test"
+
+        def aspiration(self, obs):
+            return 1.0
+
+        def _propose(self, obs):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        def _respond(self, obs, offer):
+            return False
+
+    text = (DATA / "tiny.yaml").read_text()
+    (tmp_path / "tiny.yaml").write_text(text.replace("strategy: {kind: conceder}",
+                                                     "strategy: {kind: doomed_in_a_test}"))
+    exp = tmp_path / "exp.yaml"
+    exp.write_text("name: doomed\nscenario: tiny.yaml\nreplicates: 4\nseed: 1\n")
+    out = tmp_path / "out"
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    strategies.register(Doomed)
+    try:
+        code, err, _ = cli(["sweep", exp, "--out", out, "--workers", "2", "-q"], capsys)
+    finally:
+        strategies.STRATEGIES.unregister("doomed_in_a_test")
+    assert code == 1
+    assert err == [f"{out}: stopped: a worker process died (killed by SIGKILL) each of the 2 "
+                   f"times it ran the same task (runs 0-3); 0 of 4 runs are saved; to resume, "
+                   f"run: negsim sweep {exp} --out {out}"]
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    assert gone(left) == []
 
 
 # -- files written whole; labels written literally -------------------------------------

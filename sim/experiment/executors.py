@@ -135,6 +135,9 @@ class Dask:
         meta, fn, args, attempt = self._live.pop(fut)
         try:
             return True, meta, fut.result()
+        except self._distributed.KilledWorker as exc:
+            raise Aborted(f"Dask gave up on a task whose workers kept dying ({exc})",
+                          meta) from None
         except cf.CancelledError:
             if attempt >= MAX_SUBMITS:
                 raise Aborted(f"Dask cancelled the same task {attempt} times (its workers "

@@ -5,9 +5,10 @@ Core objects:
         resume/overwrite, progress mode); none of it can change a result.
     SweepSummary: what a sweep did.
     sweep: the whole command: load and validate the plan (every point), open the results
-        directory (create, resume or refuse), analyse the points, run every missing run in
-        chunks (on an executor of `sim.experiment.executors`) and write each finished
-        chunk as one atomic part file.
+        directory (lock it; create, resume, refuse or repair it), analyse the points, run
+        every missing run in chunks (on an executor of `sim.experiment.executors`) and
+        commit each finished chunk as one part file the manifest records; on SIGINT or
+        SIGTERM, commit what has finished, stop the workers and raise `Interrupted`.
     chunk_size: the default (guided) size of the next chunk.
 
 Chunks are consecutive run ids, so the replicates of a point travel together and a
