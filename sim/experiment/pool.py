@@ -284,6 +284,10 @@ class Pool:
         next_out = self._seq + 1
         early: dict[int, tuple[Any, Any]] = {}
 
+        def taken() -> int:  # tasks pulled from the iterator and not yet handed back
+            queued = sum(len(w.queue) for w in self._live)
+            return queued + len(retry) + len(held) + len(self._ready) + len(early)
+
         def fill() -> None:
             nonlocal exhausted
             for w in list(self._live):
@@ -292,7 +296,8 @@ class Pool:
                         task = retry.popleft()
                     elif held:
                         task = held.pop()
-                    elif exhausted or (ordered and self._seq + 1 - next_out >= self.window):
+                    elif (exhausted or taken() >= self.window
+                          or (ordered and self._seq + 1 - next_out >= self.window)):
                         break
                     else:
                         nxt = next(it, None)
