@@ -285,9 +285,16 @@ class ResultsDir:
             pending.write_bytes(data)
             self.parts.append(record)
             self.write_manifest(sync_dir=False)
-            os.replace(pending, self.runs / name)
         except OSError as exc:
+            if self.parts and self.parts[-1] is record:
+                self.parts.pop()  # not committed: the manifest on disk does not record it
+            with contextlib.suppress(OSError):
+                pending.unlink()
             raise _cannot_write(pending, exc) from None
+        try:
+            os.replace(pending, self.runs / name)
+        except OSError as exc:  # committed: the next start renames the pending file
+            raise _cannot_write(self.runs / name, exc) from None
         return record
 
     # -- points --------------------------------------------------------------------------
