@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -48,16 +49,32 @@ def report(
                            "the sweep, instead of warning.")
     ] = False,
 ) -> None:
-    """Write DIR/report.md, DIR/report.html and DIR/figures/*.png; print the report's path.
+    """Write DIR/report.md, DIR/report.html and DIR/figures/*.png; print both reports' paths.
 
     Built from the verified runs and the scenarios as swept (stored beside the results).
+    Progress goes to stderr, one line per step.
+
+    Examples:
+      negsim report results/demo
+      negsim report results/demo --target stillborn --no-replay
+      negsim report results/demo --summary
+      negsim report results/demo --strict
     """
     from sim.cli.checks import scenario_warnings
-    from sim.report.render import build_report, summarize
+    from sim.report.render import STEPS, build_report, summarize
 
     scenario_warnings(directory, strict)
     if summary:
         typer.echo(json.dumps(summarize(directory, target=target), indent=2))
         return
-    typer.echo(str(build_report(directory, x=x, y=y, target=target, replay=replay,
-                                strict=strict)))
+    start = time.monotonic()
+
+    def progress(k: int, step: str) -> None:
+        typer.echo(f"report: [{k}/{len(STEPS)}] {step} ({time.monotonic() - start:.1f} s)",
+                   err=True)
+
+    md = build_report(directory, x=x, y=y, target=target, replay=replay, strict=strict,
+                      progress=progress)
+    typer.echo(f"report: done in {time.monotonic() - start:.1f} s", err=True)
+    typer.echo(str(md))
+    typer.echo(str(md.with_suffix(".html")))

@@ -58,6 +58,12 @@ def sweep(
     manifest.json (which records every part file and its checksum). Running the same
     command again completes an interrupted sweep without duplicating runs. Ctrl-C and
     SIGTERM stop it at once, keeping every finished chunk (exit code 130 / 143).
+
+    Examples:
+      negsim sweep experiments/demo.yaml --workers 2 --out results/demo
+      negsim sweep experiments/q2_us_pressure.yaml --scheduler tcp://HOST:8786
+      negsim sweep --verify results/demo
+      negsim sweep experiments/demo.yaml --out results/demo --repair
     """
     from sim.experiment.runner import SweepOptions
     from sim.experiment.runner import sweep as run_sweep

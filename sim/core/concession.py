@@ -7,6 +7,7 @@ Core objects:
     aspiration: the utility a negotiator demands at time ``t``,
         ``u_min + (1 - F(t)) * (u_max - u_min)``.
     PRESETS: the named curves (boulware, linear, conceder) in one table.
+    Family, Preset: the family names; one preset's ``family`` and ``exponent``.
 
 Source: P. Faratin, C. Sierra and N. R. Jennings (1998), "Negotiation decision functions
 for autonomous agents", *Robotics and Autonomous Systems* 24(3-4), 159-182, section 4.2.1
@@ -22,19 +23,36 @@ shape (a 0-d array for a scalar). No randomness, no state.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypedDict
 
 import numpy as np
 
-__all__ = ["FAMILIES", "PRESETS", "aspiration", "concession", "exponential", "polynomial"]
+__all__ = [
+    "FAMILIES",
+    "PRESETS",
+    "Family",
+    "Preset",
+    "aspiration",
+    "concession",
+    "exponential",
+    "polynomial",
+]
 
 Family = Literal["poly", "exp"]
 FAMILIES: tuple[str, ...] = ("poly", "exp")
 
+
+class Preset(TypedDict):
+    """A named curve: the keyword arguments ``family`` and ``exponent`` of `concession`."""
+
+    family: Family
+    exponent: float
+
+
 #: Named curves of Faratin et al. (1998): family and exponent (keyword arguments of
 #: `concession` and `aspiration`). ``e = 0.2`` and ``e = 5`` are the Boulware and
 #: Conceder settings commonly used in the literature built on the paper.
-PRESETS: dict[str, dict[str, float | str]] = {
+PRESETS: dict[str, Preset] = {
     "boulware": {"family": "poly", "exponent": 0.2},
     "linear": {"family": "poly", "exponent": 1.0},
     "conceder": {"family": "poly", "exponent": 5.0},

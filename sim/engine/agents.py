@@ -20,7 +20,7 @@ import mesa
 if TYPE_CHECKING:  # pragma: no cover
     from sim.core.problem import Preferences
     from sim.engine.observation import MediatorObservation, Observation, Response
-    from sim.engine.strategies.base import Strategy
+    from sim.engine.strategies.base import Drafter, Strategy
 
 __all__ = ["Mediator", "Negotiator"]
 
@@ -76,7 +76,7 @@ class Mediator(mesa.Agent):
         strategy: the drafting strategy (role ``mediator``).
     """
 
-    def __init__(self, model: mesa.Model, index: int, strategy: Strategy) -> None:
+    def __init__(self, model: mesa.Model, index: int, strategy: Drafter) -> None:
         """Create the mediator and register it with ``model``."""
         super().__init__(model)
         self.index = index

@@ -23,6 +23,7 @@ What a result reports
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -177,18 +178,21 @@ def result_of(model: NegotiationModel) -> RunResult:
     ceasefire = None
     if outcome.ceasefire is not None:
         issue = model.protocol.ceasefire_issue
+        assert issue is not None  # a stage-1 ceasefire exists only under ceasefire_first
         ceasefire = problem.options[issue][outcome.ceasefire]
         if package is None:
             package = {problem.issues[issue]: ceasefire}
             settled = outcome.ceasefire_round
+    pareto: bool | None = None
+    nash: float | None = None
     if agreement:
+        # an agreement is on a package, in a round
+        assert row is not None and deal_utilities is not None and outcome.round is not None
         utilities = dict(deal_utilities)
-    else:
-        utilities = {a: float(r) for a, r in zip(actors, model.reservations[last], strict=True)}
-    pareto = nash = None
-    if agreement:
         pareto = pareto_optimal(prepared, row, model.reservations[outcome.round])
         nash = nash_distance(prepared, row)
+    else:
+        utilities = {a: float(r) for a, r in zip(actors, model.reservations[last], strict=True)}
     return RunResult(
         agreement=agreement,
         package=package,
@@ -268,7 +272,13 @@ class Trace:
 
     @classmethod
     def of(cls, model: NegotiationModel) -> Trace:
-        """The trace of a model that collected its rounds."""
+        """The trace of a model that collected its rounds.
+
+        Raises:
+            ValueError: the model was built with ``collect=False``.
+        """
+        if model.datacollector is None:
+            raise ValueError("the model did not collect its rounds (collect=False)")
         problem = model.prepared.problem
         return cls(
             columns=model.datacollector.tables["rounds"],
@@ -292,20 +302,21 @@ class Trace:
         import pandas as pd
 
         df = pd.DataFrame({k: list(v) for k, v in self.columns.items()})
-        words = []
+        words: list[str | None] = []
         for stage, proposal in zip(self.columns["stage"], self.columns["proposal"],
                                    strict=True):
             if proposal is None:
                 words.append(None)
                 continue
             options = self.packages[int(proposal)]
-            issues = (
-                (self.ceasefire_issue,) if stage == "ceasefire" else range(len(self.issues))
-            )
+            issues: Sequence[int] = range(len(self.issues))
+            if stage == "ceasefire":
+                assert self.ceasefire_issue is not None  # only ceasefire_first has the stage
+                issues = (self.ceasefire_issue,)
             words.append("; ".join(
                 f"{self.issues[i]}={self.options[i][int(options[i])]}" for i in issues
             ))
-        df.insert(df.columns.get_loc("proposal") + 1, "package", words)
+        df.insert(list(df.columns).index("proposal") + 1, "package", words)
         df["proposal"] = df["proposal"].astype("Int64")
         for col in df.columns:
             if col.startswith("response_"):

@@ -29,7 +29,7 @@ from sim.engine.dynamics import compile_dynamics
 from sim.engine.prepared import Prepared
 from sim.engine.protocols.records import NEUTRAL, Outcome, Parties, RoundRecord
 from sim.engine.settings import DEFAULT_STRATEGY, RunConfig, StrategySpec
-from sim.engine.strategies.base import Strategy
+from sim.engine.strategies.base import Drafter, Strategy
 from sim.errors import UserError
 
 __all__ = ["DEFAULT_STRATEGY", "NegotiationModel", "RunConfig"]
@@ -103,7 +103,9 @@ class NegotiationModel(mesa.Model):
         self.mediator: Mediator | None = None
         if mediator is not None:
             index, spec = mediator
-            self.mediator = Mediator(self, index, _build_strategy(spec, self.rng, "mediator"))
+            drafter = _build_strategy(spec, self.rng, "mediator")
+            assert isinstance(drafter, Drafter)  # the protocol's Params admit drafters only
+            self.mediator = Mediator(self, index, drafter)
         self.parties = Parties(tuple(self.negotiators), self.mediator)
 
         self.dynamics = compile_dynamics(config.dynamics, problem.actors, prepared.reservations)
@@ -175,6 +177,7 @@ class NegotiationModel(mesa.Model):
             values += [None] * n
         elif rec.stage == "ceasefire":
             i = self.protocol.ceasefire_issue
+            assert i is not None  # a ceasefire stage exists only under ceasefire_first
             o = int(self.prepared.packages[row, i])
             values += [float(v[i][o]) for v in self.prepared.values]
         else:

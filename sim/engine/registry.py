@@ -81,7 +81,7 @@ class Registry(Generic[T]):
         base: the class every registered class must subclass.
     """
 
-    def __init__(self, what: str, base: T) -> None:
+    def __init__(self, what: str, base: type) -> None:
         self.what = what
         self.base = base
         self._classes: dict[str, T] = {}

@@ -45,9 +45,15 @@ class _Model(BaseModel):
 
 
 class SpecSource(_Model):
-    """Provenance (same shape as `sim.scenario.schema.Source`)."""
+    """Provenance (same shape as `sim.scenario.sources.Source`; the loader checks it there).
+
+    The engine ignores it: `sim.scenario.numbers.strip_engine_provenance` removes
+    provenance from the engine slots of a file before validation.
+    """
 
     quote: str | None = None
+    supports: str | None = None
+    derivation: str | None = None
     assumption: str | None = None
 
 
@@ -60,15 +66,17 @@ class StrategySpec(_Model):
 
     kind: str = Field(description="Registered strategy name.")
     params: dict[str, Any] = Field(default_factory=dict, description="Strategy parameters.")
-    source: SpecSource | None = Field(None, description="Why this actor plays this strategy.")
+    source: SpecSource | None = Field(
+        default=None, description="Why this actor plays this strategy."
+    )
 
 
 class AcceptanceSpec(_Model):
     """Who must accept: every veto actor, plus ``quota`` of the other responders."""
 
-    veto: list[str] | Literal["all"] = Field("all", description="Veto actors, or 'all'.")
+    veto: list[str] | Literal["all"] = Field(default="all", description="Veto actors, or 'all'.")
     quota: int | Literal["all", "majority"] = Field(
-        "all", description="How many non-veto responders must also accept."
+        default="all", description="How many non-veto responders must also accept."
     )
 
 
@@ -81,15 +89,18 @@ class ProtocolSpec(_Model):
     """
 
     kind: str = Field(description="Registered protocol name.")
-    deadline: int = Field(30, ge=1, le=10_000, description="Rounds before the talks end.")
+    deadline: int = Field(default=30, ge=1, le=10_000, description="Rounds before the talks end.")
     acceptance: AcceptanceSpec = Field(default_factory=AcceptanceSpec)
     sequencing: Literal["package", "ceasefire_first"] = Field(
-        "package", description="Package deal, or the ceasefire issue settled first on its own."
+        default="package",
+        description="Package deal, or the ceasefire issue settled first on its own.",
     )
-    ceasefire_issue: str = Field("ceasefire", description="Issue settled first.")
-    walk_away: bool = Field(True, description="Actors may leave when talks are not worth it.")
+    ceasefire_issue: str = Field(default="ceasefire", description="Issue settled first.")
+    walk_away: bool = Field(
+        default=True, description="Actors may leave when talks are not worth it."
+    )
     walk_away_after: float = Field(
-        0.5,
+        default=0.5,
         ge=0.0,
         le=1.0,
         description="Fraction of the deadline after which an actor also leaves when nothing "
@@ -106,12 +117,14 @@ class StateVar(_Model):
     """
 
     initial: float = Field(description="Value before the first round.")
-    drift: float = Field(0.0, description="Change per round.")
-    noise: float = Field(0.0, ge=0.0, description="Standard deviation of the change per round.")
-    min: float = Field(float("-inf"), description="Lower bound (values are clipped).")
-    max: float = Field(float("inf"), description="Upper bound (values are clipped).")
-    label: str = Field("", description="Display label.")
-    source: SpecSource | None = Field(None, description="Provenance of these numbers.")
+    drift: float = Field(default=0.0, description="Change per round.")
+    noise: float = Field(
+        default=0.0, ge=0.0, description="Standard deviation of the change per round."
+    )
+    min: float = Field(default=float("-inf"), description="Lower bound (values are clipped).")
+    max: float = Field(default=float("inf"), description="Upper bound (values are clipped).")
+    label: str = Field(default="", description="Display label.")
+    source: SpecSource | None = Field(default=None, description="Provenance of these numbers.")
 
     @model_validator(mode="after")
     def _bounds(self) -> StateVar:
@@ -134,8 +147,8 @@ class Event(_Model):
     round: int = Field(ge=0, description="Round (0-based) at which the event happens.")
     set: dict[str, float] = Field(default_factory=dict, description="Variables set to a value.")
     add: dict[str, float] = Field(default_factory=dict, description="Variables shifted by a value.")
-    label: str = Field("", description="Display label.")
-    source: SpecSource | None = Field(None, description="Provenance of the event.")
+    label: str = Field(default="", description="Display label.")
+    source: SpecSource | None = Field(default=None, description="Provenance of the event.")
 
 
 class ReservationRule(_Model):
@@ -144,7 +157,7 @@ class ReservationRule(_Model):
     coefficients: dict[str, float] = Field(
         default_factory=dict, description="State variable -> reservation change per unit."
     )
-    source: SpecSource | None = Field(None, description="Provenance of the coefficients.")
+    source: SpecSource | None = Field(default=None, description="Provenance of the coefficients.")
 
 
 class DynamicsSpec(_Model):

@@ -152,6 +152,7 @@ def _result(prepared: Prepared, kind: str, game: Game, spe: SPEResult) -> SolveR
             issue: problem.options[i][int(options[i])] for i, issue in enumerate(problem.issues)
         }
         utilities = {a: float(prepared.U[row, i]) for i, a in enumerate(actors)}
+        assert spe.proposer is not None  # an equilibrium agreement has a proposer
         proposer = actors[game.seats[int(spe.proposer)]]
     return SolveResult(
         package=package,

@@ -15,7 +15,8 @@ Layout of ``results/<experiment name>/`` (or ``--out DIR``)::
 Hidden names (``.lock``, ``.tmp-*``, ``.pending-*``) belong to a writer; readers skip them.
 
 Core objects:
-    runs_schema / points_schema: the Arrow schemas (the column contract).
+    runs_schema / points_schema: the Arrow schemas (the column contract), with the
+        readable names in their metadata (`sim.experiment.labels`).
     part_name / PART_PATTERN: how part files are named.
 """
 
@@ -25,6 +26,8 @@ import re
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+
+from sim.experiment.labels import labelled_schema
 
 if TYPE_CHECKING:
     from sim.experiment.plan import Plan
@@ -69,7 +72,7 @@ def runs_schema(plan: Plan) -> pa.Schema:
         pa.field("n_feasible", pa.int64(), nullable=False),
     ]
     fields += [pa.field(f"spe.{i}", pa.string()) for i in plan.issues]
-    return pa.schema(fields)
+    return labelled_schema(fields, plan)
 
 
 def points_schema(plan: Plan) -> pa.Schema:
@@ -79,7 +82,7 @@ def points_schema(plan: Plan) -> pa.Schema:
     fields.append(pa.field("n_feasible", pa.int64(), nullable=False))
     fields += [pa.field(f"spe.{i}", pa.string()) for i in plan.issues]
     fields.append(pa.field("feasible_rows", pa.list_(pa.int64())))
-    return pa.schema(fields)
+    return labelled_schema(fields, plan)
 
 
 def _param_fields(plan: Plan) -> list[pa.Field]:

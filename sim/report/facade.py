@@ -9,6 +9,7 @@ Core objects:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from sim.report.data import Results
@@ -43,6 +44,7 @@ def report(
     target: str = "agreement",
     replay: bool = True,
     strict: bool = False,
+    progress: Callable[[int, str], None] | None = None,
 ) -> Path:
     """Write the report of a results directory; returns the path of ``report.md``.
 
@@ -54,6 +56,8 @@ def report(
             ``package:<issue>=<option>``.
         replay: re-simulate the representative run (dance, dynamics).
         strict: refuse the directory when a scenario file changed since the sweep.
+        progress: called with ``(k, step)`` as each step of `sim.report.render.STEPS`
+            begins (none by default).
     """
     return build_report(Path(directory), x=x, y=y, target=target, replay=replay,
-                        strict=strict)
+                        strict=strict, progress=progress)

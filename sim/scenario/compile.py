@@ -51,7 +51,7 @@ def compile_clause(scenario: Scenario, rl) -> Clause:
     if isinstance(rl, Never):
         opts = [rl.option] if rl.option is not None else list(rl.options or [])
         i, m = _mask(scenario, rl.issue, opts)
-        lits = (Literal(i, m),)
+        lits: tuple[Literal, ...] = (Literal(i, m),)
     elif isinstance(rl, AtLeast | AtMost):
         ids = list(scenario.issues[rl.issue].options)
         pos = ids.index(rl.option)
@@ -89,8 +89,8 @@ def compile_problem(scenario: Scenario) -> Problem:
         )
         inters = []
         for inter in actor.interactions:
-            a_opts = [inter.a.option] if inter.a.option is not None else inter.a.options
-            b_opts = [inter.b.option] if inter.b.option is not None else inter.b.options
+            a_opts = [inter.a.option] if inter.a.option is not None else list(inter.a.options or [])
+            b_opts = [inter.b.option] if inter.b.option is not None else list(inter.b.options or [])
             ia, ib = issue_ids.index(inter.a.issue), issue_ids.index(inter.b.issue)
             for oa, ob in itertools.product(a_opts, b_opts):
                 inters.append(

@@ -1,8 +1,8 @@
 """Scenario files: the pydantic v2 schema (the only schema for what is negotiated).
 
 Core objects:
-    Source: provenance, either a verbatim ``quote`` from the source article or a one-line
-        ``assumption``.
+    Source: provenance (`sim.scenario.sources`), a graded verbatim ``quote`` from the source
+        article or a one-line ``assumption``.
     Sourced: a number with its provenance (``{value: 0.3, source: {...}}``).
     Issue: an issue on the agenda with its ordered options (a mapping id -> label).
     RedLine: declarative constraints (``never``, ``at_least``, ``at_most``, ``not_both``,
@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from sim.scenario.sources import Source
 from sim.scenario.specs import DynamicsSpec, ProtocolSpec, StrategySpec, reference_errors
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
@@ -38,26 +39,6 @@ SnakeId = Annotated[str, Field(pattern=SNAKE, description="snake_case identifier
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Source(_Model):
-    """Where a parameter comes from: a verbatim quote of the article, or a stated assumption."""
-
-    quote: str | None = Field(None, description="A verbatim passage of the source article.")
-    assumption: str | None = Field(
-        None, description="A one-line rationale, where the article is silent."
-    )
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Source:
-        if (self.quote is None) == (self.assumption is None):
-            raise PydanticCustomError(
-                "source", "give exactly one of 'quote' or 'assumption'"
-            )
-        text = self.quote if self.quote is not None else self.assumption
-        if not text or not text.strip():
-            raise PydanticCustomError("source", "the quote or assumption must not be empty")
-        return self
 
 
 class Sourced(_Model):
@@ -89,18 +70,18 @@ class ValueTable(_Model):
 class Issue(_Model):
     """One issue on the agenda; options are ordered as written."""
 
-    label: str = Field("", description="Display label.")
+    label: str = Field(default="", description="Display label.")
     options: dict[str, str] = Field(
         description="Ordered options: snake_case id -> display label (at least two)."
     )
     baseline: str | None = Field(
-        None,
+        default=None,
         description=(
             "The option meaning 'not adopted' for mean_of_adopted aggregation "
             "(default: the first option)."
         ),
     )
-    description: str = Field("", description="What the issue is about.")
+    description: str = Field(default="", description="What the issue is about.")
 
     @field_validator("options")
     @classmethod
@@ -119,8 +100,8 @@ class Condition(_Model):
     """Issue ``issue`` takes ``option`` (or one of ``options``)."""
 
     issue: str = Field(description="Issue id.")
-    option: str | None = Field(None, description="One option id.")
-    options: list[str] | None = Field(None, description="Several option ids (any of them).")
+    option: str | None = Field(default=None, description="One option id.")
+    options: list[str] | None = Field(default=None, description="Several option ids (any of them).")
 
     @model_validator(mode="after")
     def _one_of(self) -> Condition:
@@ -134,7 +115,7 @@ class Condition(_Model):
 class _RedLineBase(_Model):
     name: SnakeId = Field(description="Red-line name, unique per actor.")
     source: Source = Field(description="Provenance of the red line.")
-    label: str = Field("", description="Human-readable statement.")
+    label: str = Field(default="", description="Human-readable statement.")
 
 
 class Never(_RedLineBase):
@@ -199,25 +180,30 @@ class Interaction(_Model):
 class Actor(_Model):
     """One negotiating party (or bloc)."""
 
-    label: str = Field("", description="Display name.")
+    label: str = Field(default="", description="Display name.")
     weights: dict[str, Sourced] = Field(
         description="Issue id -> weight (non-negative; normalised to sum 1)."
     )
     values: dict[str, ValueTable] = Field(description="Issue id -> option values in [0, 1].")
     interactions: list[Interaction] = Field(default_factory=list)
     aggregation: Literal["additive", "mean_of_adopted"] = Field(
-        "additive", description="How issue values combine into a package utility."
+        default="additive", description="How issue values combine into a package utility."
     )
     empty_value: float = Field(
-        0.0, ge=0.0, le=1.0, description="mean_of_adopted: utility of a package adopting nothing."
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="mean_of_adopted: utility of a package adopting nothing.",
     )
     reservation: Sourced = Field(description="Utility of no deal (BATNA), in [0, 1].")
     patience: Sourced = Field(description="Discount factor per round, in (0, 1].")
     red_lines: list[RedLine] = Field(default_factory=list)
     participates: bool = Field(
-        True, description="Whether its red lines and reservation bound the feasible set."
+        default=True, description="Whether its red lines and reservation bound the feasible set."
     )
-    strategy: StrategySpec | None = Field(None, description="Negotiation strategy (engine).")
+    strategy: StrategySpec | None = Field(
+        default=None, description="Negotiation strategy (engine)."
+    )
 
     @field_validator("weights")
     @classmethod
@@ -250,9 +236,9 @@ class Scenario(_Model):
     """A negotiation scenario: what is negotiated, by whom, and (optionally) how."""
 
     name: str = Field(description="Scenario name.")
-    description: str = Field("", description="What this scenario represents.")
+    description: str = Field(default="", description="What this scenario represents.")
     source_text: str | None = Field(
-        None,
+        default=None,
         description="Path (relative to the file) of the article that quotes must come from.",
     )
     issues: dict[str, Issue] = Field(description="Issue id -> issue, in agenda order.")
@@ -260,10 +246,14 @@ class Scenario(_Model):
     constraints: list[RedLine] = Field(
         default_factory=list, description="Agenda-level constraints (mutually exclusive options)."
     )
-    protocol: ProtocolSpec | None = Field(None, description="How the talks are run (engine).")
-    dynamics: DynamicsSpec | None = Field(None, description="The war while they talk (engine).")
+    protocol: ProtocolSpec | None = Field(
+        default=None, description="How the talks are run (engine)."
+    )
+    dynamics: DynamicsSpec | None = Field(
+        default=None, description="The war while they talk (engine)."
+    )
     default_strategy: StrategySpec | None = Field(
-        None, description="Strategy for actors that do not name one."
+        default=None, description="Strategy for actors that do not name one."
     )
 
     @field_validator("issues", "actors")
@@ -353,7 +343,7 @@ class Scenario(_Model):
             if missing:
                 err(base + ("values",), f"missing value table for issue(s): {', '.join(missing)}")
             for k, inter in enumerate(actor.interactions):
-                loc = base + ("interactions", k)
+                loc: tuple[str | int, ...] = base + ("interactions", k)
                 check_cond(loc + ("a",), inter.a.issue, inter.a.option, inter.a.options)
                 check_cond(loc + ("b",), inter.b.issue, inter.b.option, inter.b.options)
             seen: set[str] = set()
@@ -365,11 +355,11 @@ class Scenario(_Model):
                 check_red_line(loc, rl)
         seen = set()
         for k, rl in enumerate(self.constraints):
-            loc = ("constraints", k)
+            where: tuple = ("constraints", k)
             if rl.name in seen:
-                err(loc + ("name",), f"duplicate constraint name '{rl.name}'")
+                err(where + ("name",), f"duplicate constraint name '{rl.name}'")
             seen.add(rl.name)
-            check_red_line(loc, rl)
+            check_red_line(where, rl)
         errors.extend(_engine_reference_errors(self))
         if errors:
             raise ValidationError.from_exception_data("Scenario", errors)

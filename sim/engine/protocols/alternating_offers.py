@@ -33,7 +33,7 @@ class AlternatingOffersParams(ProtocolParams):
     """Parameters of `AlternatingOffers`."""
 
     order: list[str] | None = Field(
-        None,
+        default=None,
         description="Proposer order (actor ids, each once); default: the participating "
         "actors seated by id (every actor if fewer than two participate).",
     )

@@ -35,7 +35,7 @@ class RandomProposerParams(ProtocolParams):
     """Parameters of `RandomProposer`."""
 
     probabilities: dict[str, float] | None = Field(
-        None,
+        default=None,
         description="Recognition probability per actor at the table (non-negative; "
         "normalised to sum to one); default: uniform over the participating actors "
         "(every actor if fewer than two participate).",

@@ -47,7 +47,7 @@ class SingleTextParams(ProtocolParams):
     """Parameters of `SingleText`."""
 
     mediator: str | None = Field(
-        None,
+        default=None,
         description="The drafting actor, or 'neutral' for a mediator without preferences; "
         "default: 'united_states' if present, else the first actor by id.",
     )
@@ -56,7 +56,7 @@ class SingleTextParams(ProtocolParams):
         description="The registered drafting strategy (its role must be 'mediator').",
     )
     parties: list[str] | None = Field(
-        None,
+        default=None,
         description="The actors who answer the texts; default: the participating actors "
         "(every actor if fewer than two participate).",
     )
@@ -170,8 +170,12 @@ class SingleText(Protocol[SingleTextParams]):
             feasible=feasible,
             texts=state.texts,
             objections=state.objections,
+            tiebreak=self.prepared.canonical,
+            issue_rank=self.prepared.issue_rank,
         )
-        row = parties.mediator.draft(obs)
+        mediator = parties.mediator
+        assert mediator is not None  # the model builds the mediator `mediator()` names
+        row = mediator.draft(obs)
         if row is None:
             return conclude(
                 self, state, view, m, None, (None,) * self.n, (), parties, reservations
@@ -188,10 +192,13 @@ class SingleText(Protocol[SingleTextParams]):
             self, state, view, row, responders, parties, reservations, history
         )
         issues = view.issue_set
-        objections = {
-            a: (() if a in accepted else tuple(i for i in responses[a].objections if i in issues))
-            for a in responders
-        }
+        objections: dict[int, tuple[int, ...]] = {}
+        for a in responders:
+            response = responses[a]
+            assert response is not None  # `ask` answers every responder
+            objections[a] = (
+                () if a in accepted else tuple(i for i in response.objections if i in issues)
+            )
         return conclude(
             self, state, view, m, row, responses, accepted, parties, reservations,
             history=history,

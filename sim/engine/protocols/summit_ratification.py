@@ -47,12 +47,12 @@ class SummitRatificationParams(ProtocolParams):
     """Parameters of `SummitRatification`."""
 
     negotiators: list[str] | None = Field(
-        None,
+        default=None,
         description="The actors at the summit, in proposing order; default: united_states "
         "and russia when present, else the first two participating actors.",
     )
     ratifiers: list[str] | None = Field(
-        None,
+        default=None,
         description="The actors who must ratify the summit's package (negotiators listed "
         "here are dropped: they agreed at the summit); default: every other participating "
         "actor.",

@@ -3,6 +3,7 @@
 Core objects:
     StrategyParams: base of every strategy's nested ``Params`` model (pydantic,
         ``extra="forbid"``, frozen).
+    Drafter: what the single-text mediator agent asks of its strategy (``draft``).
     Strategy: a small class with a registry name, declarative traits, ``propose`` and
         ``respond``. The public methods wrap the subclass's ``_propose`` / ``_respond`` in a
         final check: a strategy never proposes or accepts a package outside its own
@@ -19,15 +20,16 @@ protocol that reads them.
 from __future__ import annotations
 
 import math
+import typing
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from sim.engine.observation import Observation, Response
+from sim.engine.observation import MediatorObservation, Observation, Response
 
-__all__ = ["MAX_OBJECTIONS", "Role", "Strategy", "StrategyParams"]
+__all__ = ["MAX_OBJECTIONS", "Drafter", "Role", "Strategy", "StrategyParams"]
 
 Role = Literal["negotiator", "mediator"]
 
@@ -42,6 +44,15 @@ class StrategyParams(BaseModel):
 
 
 P = TypeVar("P", bound=StrategyParams)
+
+
+@typing.runtime_checkable
+class Drafter(typing.Protocol):
+    """A strategy that drafts single texts (role ``mediator``, e.g. ``mediator``)."""
+
+    def draft(self, obs: MediatorObservation) -> int | None:
+        """The next text (a feasible package row), or None when nothing is feasible."""
+        ...
 
 
 class Strategy(ABC, Generic[P]):
@@ -160,9 +171,9 @@ class Strategy(ABC, Generic[P]):
 
         Rule: the issues where the package's option loses the most weighted value against
         this actor's best option on that issue (``w_i * (max v_i - v_i(option))``), largest
-        loss first (ties: the lower issue), at most `MAX_OBJECTIONS`, only positive losses.
-        Computed from the value tables, so interaction terms are ignored; memoised per row
-        while the tables and the package array stay the same objects.
+        loss first (ties: the issue whose id sorts first), at most `MAX_OBJECTIONS`, only
+        positive losses. Computed from the value tables, so interaction terms are ignored;
+        memoised per row while the tables and the package array stay the same objects.
 
         Returns:
             Issue indices, largest loss first.
@@ -186,7 +197,9 @@ class Strategy(ABC, Generic[P]):
         sf = self._shortfall
         loss = [sf[o + f] for o, f in zip(obs.packages[offer].tolist(), self._offsets,
                                           strict=True)]
-        top = sorted(range(len(loss)), key=loss.__getitem__, reverse=True)  # stable
+        rank = obs.issue_rank
+        tie = (lambda i: int(rank[i])) if rank is not None else (lambda i: i)
+        top = sorted(range(len(loss)), key=lambda i: (-loss[i], tie(i)))
         out = tuple(i for i in top[:MAX_OBJECTIONS] if loss[i] > 0.0)
         self._objections[offer] = out  # a pure function of the tables and the row
         return out

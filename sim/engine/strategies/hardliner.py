@@ -19,7 +19,7 @@ class HardlinerParams(StrategyParams):
     """Parameters of `Hardliner`."""
 
     aspiration: float = Field(
-        0.9,
+        default=0.9,
         ge=0.0,
         le=1.0,
         description="Fixed demand as a fraction of its own range, from the worst (0) to the "

@@ -52,14 +52,16 @@ class FrequencyModel:
             self._start(obs)
         if len(history) == self.n_seen:
             return
+        packages, offsets, counts = self._packages, self._offsets, self._counts
+        assert packages is not None and offsets is not None and counts is not None  # _start
         me = obs.me
         rows = [row for _, who, row in history[self.n_seen:] if who != me]
         self.n_seen = len(history)
         if len(rows) == 1:  # the usual case: one new proposal
-            self._counts[self._packages[rows[0]] + self._offsets] += 1
+            counts[packages[rows[0]] + offsets] += 1
         elif rows:
-            flat = (self._packages[rows] + self._offsets).ravel()
-            self._counts += np.bincount(flat, minlength=self._counts.shape[0])
+            flat = (packages[rows] + offsets).ravel()
+            counts += np.bincount(flat, minlength=counts.shape[0])
         self.n_counted += len(rows)
 
     def _start(self, obs: Observation) -> None:
@@ -72,9 +74,11 @@ class FrequencyModel:
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         """Summed option counts of each candidate row (higher: closer to the others)."""
-        if self._counts is None:
+        packages, offsets, counts = self._packages, self._offsets, self._counts
+        if counts is None:
             return np.zeros(len(rows), dtype=np.int64)
-        return self._counts[self._packages[rows] + self._offsets].sum(axis=1)
+        assert packages is not None and offsets is not None  # set with counts by _start
+        return counts[packages[rows] + offsets].sum(axis=1)
 
     def most_similar(self, rows: np.ndarray) -> int:
         """The candidate with the highest score; ties go to the earliest candidate.

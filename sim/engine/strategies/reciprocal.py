@@ -21,10 +21,10 @@ class ReciprocalParams(StrategyParams):
     """Parameters of `Reciprocal`."""
 
     window: int = Field(
-        32, ge=1, le=4096, description="Candidates at or just above the target."
+        default=32, ge=1, le=4096, description="Candidates at or just above the target."
     )
     min_concession: float = Field(
-        0.0,
+        default=0.0,
         ge=0.0,
         le=1.0,
         description="Utility conceded after each own proposal regardless of the others "
@@ -66,8 +66,8 @@ class Reciprocal(Strategy[ReciprocalParams]):
         self._history_packages: np.ndarray | None = None
         self._proposed = False
 
-    def _sync(self, obs: Observation) -> None:
-        """Move the target by the concessions in history entries not yet seen."""
+    def _sync(self, obs: Observation) -> float:
+        """Move the target by the concessions in history entries not yet seen; return it."""
         if obs.packages is not self._history_packages or len(obs.history) < self._seen:
             self._reset()
             self._history_packages = obs.packages
@@ -85,11 +85,11 @@ class Reciprocal(Strategy[ReciprocalParams]):
             self._last[who] = u
         self._seen = len(obs.history)
         self._target = min(max(self._target, u_low), u_max)
+        return self._target
 
     def target(self, obs: Observation) -> float:
         """The current target before the reservation floor."""
-        self._sync(obs)
-        return float(self._target)
+        return float(self._sync(obs))
 
     def aspiration(self, obs: Observation) -> float:
         """``max(target, reservation)`` (``inf`` when nothing is acceptable)."""
@@ -100,12 +100,13 @@ class Reciprocal(Strategy[ReciprocalParams]):
     def _propose(self, obs: Observation) -> int | None:
         if obs.order.shape[0] == 0:
             return None
-        self._sync(obs)
+        target = self._sync(obs)
         if self._proposed and self.params.min_concession > 0.0:
             u_max, u_low = self.bounds(obs)
-            self._target = max(self._target - self.params.min_concession, u_low)
+            target = max(target - self.params.min_concession, u_low)
+            self._target = target
         self._proposed = True
-        demand = max(self._target, obs.reservation)
+        demand = max(target, obs.reservation)
         if obs.sorted_utilities[0] < demand:
             return None
         self._model.update(obs)

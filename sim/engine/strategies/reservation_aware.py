@@ -20,10 +20,10 @@ class ReservationAwareParams(StrategyParams):
     """Parameters of `ReservationAware`."""
 
     margin: float = Field(
-        0.0, ge=0.0, le=1.0, description="Required surplus over the reservation value."
+        default=0.0, ge=0.0, le=1.0, description="Required surplus over the reservation value."
     )
     window: int = Field(
-        32, ge=1, le=4096, description="How many of its best packages it chooses among."
+        default=32, ge=1, le=4096, description="How many of its best packages it chooses among."
     )
 
 

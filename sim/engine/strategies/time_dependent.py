@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal, cast
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.core.concession import PRESETS, concession
+from sim.core.concession import PRESETS, Family, concession
 from sim.engine.observation import Observation
 from sim.engine.strategies.base import Strategy, StrategyParams
 from sim.engine.strategies.opponent import FrequencyModel
@@ -25,7 +25,7 @@ __all__ = ["CurveParams", "PresetParams", "TimeDependent", "TimeDependentParams"
 
 
 @lru_cache(maxsize=1 << 16)
-def _conceded(family: str, exponent: float, k: float, t: float) -> float:
+def _conceded(family: Family, exponent: float, k: float, t: float) -> float:
     """Memoised scalar ``F(t)``: the curve is a pure function of its arguments."""
     return float(concession(t, family, exponent, k))
 
@@ -34,13 +34,13 @@ class CurveParams(StrategyParams):
     """Parameters shared by the time-dependent family (the curve itself excluded)."""
 
     k: float = Field(
-        0.0, ge=0.0, le=1.0, description="Fraction of the range conceded at the start."
+        default=0.0, ge=0.0, le=1.0, description="Fraction of the range conceded at the start."
     )
     window: int = Field(
-        32, ge=1, le=4096, description="Candidates at or just above the aspiration."
+        default=32, ge=1, le=4096, description="Candidates at or just above the aspiration."
     )
     explore: float = Field(
-        0.0,
+        default=0.0,
         ge=0.0,
         le=1.0,
         description="Probability of offering a random candidate of the window instead of "
@@ -51,11 +51,13 @@ class CurveParams(StrategyParams):
 class TimeDependentParams(CurveParams):
     """The curve: a preset, or a family with its exponent."""
 
-    family: Literal["poly", "exp"] = Field("poly", description="Concession family.")
-    e: float = Field(1.0, gt=0.0, description="Polynomial exponent (e < 1: Boulware).")
-    beta: float = Field(1.0, gt=0.0, description="Exponential exponent (beta < 1: Boulware).")
+    family: Literal["poly", "exp"] = Field(default="poly", description="Concession family.")
+    e: float = Field(default=1.0, gt=0.0, description="Polynomial exponent (e < 1: Boulware).")
+    beta: float = Field(
+        default=1.0, gt=0.0, description="Exponential exponent (beta < 1: Boulware)."
+    )
     preset: Literal["boulware", "linear", "conceder"] | None = Field(
-        None, description="A named curve; excludes family, e and beta."
+        default=None, description="A named curve; excludes family, e and beta."
     )
 
     @model_validator(mode="after")
@@ -109,7 +111,7 @@ class TimeDependent(Strategy[CurveParams]):
         self.stochastic = self.params.explore > 0.0
         preset = self.preset or getattr(self.params, "preset", None)
         if preset is not None:
-            self._family = str(PRESETS[preset]["family"])
+            self._family: Family = PRESETS[preset]["family"]
             self._exponent = float(PRESETS[preset]["exponent"])
         else:
             curve = cast(TimeDependentParams, self.params)
