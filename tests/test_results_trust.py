@@ -205,7 +205,7 @@ def test_a_changed_scenario_warns_or_refuses_and_the_report_uses_the_scenario_as
 
     code, err, stdout = cli(["report", out], capsys)
     assert code == 0 and err[0].startswith("warning: ")
-    md = Path(stdout.strip()).read_text()
+    md = Path(stdout.splitlines()[0]).read_text()
     assert f"{swept} of 9 packages are inside every participant's red lines" in md
     assert "Right away" not in md and "Changed since the sweep" in md
     with pytest.warns(UserWarning, match="changed since the sweep"):
