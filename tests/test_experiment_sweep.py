@@ -16,6 +16,7 @@ from sim.cli import main
 from sim.experiment.design import run_seed
 from sim.experiment.plan import load_plan
 from sim.experiment.runner import SweepOptions, sweep
+from sim.experiment.storage import StorageError
 from sim.scenario.loader import validate_data
 
 DATA = Path(__file__).parent / "data" / "sweep"
@@ -142,7 +143,7 @@ def test_lhs_with_rounds_override_is_deterministic(exp_dir):
     assert kinds == {"random_proposer", "summit_ratification"}
 
 
-def test_rerun_adds_nothing_and_resume_completes_missing_parts(baseline, exp_dir):
+def test_rerun_adds_nothing_and_repair_completes_missing_parts(baseline, exp_dir):
     exp, base = baseline
     out = exp_dir / "r"
     run(exp, out, workers=1, chunk_size=4)
@@ -153,8 +154,13 @@ def test_rerun_adds_nothing_and_resume_completes_missing_parts(baseline, exp_dir
     for p in parts[1::2]:
         p.unlink()
     (out / "runs" / ".tmp-part-000000000999-000001.parquet.123").write_bytes(b"partial")
-    summary = sweep(exp, SweepOptions(out=out, progress="quiet", resume=True, workers=2))
+    with pytest.raises(StorageError) as refused:  # a recorded part is gone: no silent redo
+        sweep(exp, SweepOptions(out=out, progress="quiet", resume=True, workers=2))
+    assert all(p.name in str(refused.value) for p in parts[1::2])
+    summary = sweep(exp, SweepOptions(out=out, progress="quiet", resume=True, workers=2,
+                                      repair=True))
     assert summary.already + summary.ran == 30 and summary.ran > 0
+    assert len(summary.repaired) == len(parts[1::2])
     table = read_runs(out)
     assert table.equals(base)
     assert not list((out / "runs").glob(".tmp-*"))

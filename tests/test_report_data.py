@@ -17,7 +17,9 @@ import pytest
 import yaml
 
 from sim.errors import UserError
+from sim.experiment import dataset
 from sim.experiment.reachable import PackageSpace
+from sim.experiment.schema import Counts, Manifest
 from sim.report import data as D
 from sim.report import replay
 from sim.report import tables as T
@@ -90,9 +92,14 @@ def write_results(
     )
     (out / "runs").mkdir(parents=True)
     half = len(frame) // 2
-    for k, part in enumerate((frame.iloc[:half], frame.iloc[half:])):
+    records = []
+    for part in (frame.iloc[:half], frame.iloc[half:]):
         table = pa.Table.from_pandas(part, schema=schema, preserve_index=False)
-        pq.write_table(table, out / "runs" / f"part-{k:012d}.parquet")
+        data = dataset.parquet_bytes(table)
+        ids = table.column("run_id").to_numpy()
+        name = f"part-{int(ids[0]):012d}-{ids.size:06d}.parquet"
+        (out / "runs" / name).write_bytes(data)
+        records.append(dataset.part_record(name, data, ids))
     space = scenario_space()
     first = PackageSpace.of(space).encode(dict(zip(ISSUES, PACKAGES[0], strict=True)))
     pts = pd.DataFrame({
@@ -121,11 +128,22 @@ def write_results(
                    for i, (p, s) in enumerate(points)],
     }
     (out / "experiment.yaml").write_text(yaml.safe_dump(experiment, sort_keys=False))
-    (out / "manifest.json").write_text(json.dumps({"format": "negsim-sweep/1"}))
     spaces = {"format": "negsim-spaces/1", "base": "alaska_summit.yaml",
               "scenarios": {"alaska_summit.yaml": {"issues": space}}}
     (out / "spaces.json").write_text(json.dumps(spaces))
+    write_manifest(out, records, total=len(frame))
     return out
+
+
+def write_manifest(out: Path, records: list, total: int) -> None:
+    """A manifest recording these parts and the side files found in ``out``."""
+    files = {n: dataset.file_sha256(out / n) for n in ("experiment.yaml", "spaces.json",
+                                                       "points.parquet") if (out / n).exists()}
+    manifest = Manifest(experiment_name="synthetic", experiment_hash="0" * 64,
+                        package_version="0", git_commit=None, started="2025-08-15T00:00:00",
+                        counts=Counts(total=total, done=sum(r.rows for r in records)),
+                        parts=records, files=files)
+    (out / "manifest.json").write_text(manifest.model_dump_json())
 
 
 def scenario_space() -> dict[str, list[str]]:
@@ -152,7 +170,7 @@ def test_load_reads_columns_and_labels(results_dir):
 def test_load_errors_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="not a results directory"):
         D.load_results(tmp_path / "missing")
-    with pytest.raises(UserError, match="no 'runs' dataset"):
+    with pytest.raises(UserError, match="not a sweep results directory"):
         D.load_results(tmp_path)
 
 

@@ -41,7 +41,7 @@ for _command in app.registered_commands:  # prose reflowed, examples one a line
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors exit with code 2 and one line per problem."""
     try:
-        app(args=argv, prog_name="negsim", standalone_mode=False)
+        code = app(args=argv, prog_name="negsim", standalone_mode=False)
     except UserError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return 2
         raise
-    return 0
+    return code if isinstance(code, int) else 0  # typer.Exit codes (130 after Ctrl-C)
 
 
 def run() -> None:

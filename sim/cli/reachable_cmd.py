@@ -22,17 +22,25 @@ def register(app: typer.Typer) -> None:
 def reachable(
     directory: Annotated[Path, typer.Argument(help="Results directory of a sweep.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse (exit 2) if a scenario file changed since "
+                           "the sweep, instead of warning.")
+    ] = False,
 ) -> None:
     """Agreement rates, packages reached, feasible packages never reached, the SPE.
 
-    Tables name issues, options and actors by their labels; --json gives the ids.
+    Tables name issues, options and actors by their labels; --json gives the ids. Reads
+    only the part files the manifest records, each checked against its checksum.
 
     Examples:
       negsim reachable results/demo
       negsim reachable results/demo --json
+      negsim reachable results/demo --strict
     """
+    from sim.cli.checks import scenario_warnings
     from sim.experiment.reachable import reachable as summarise
 
+    scenario_warnings(directory, strict)
     doc = summarise(directory)
     if as_json:
         typer.echo(json.dumps(doc, indent=2))

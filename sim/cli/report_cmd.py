@@ -44,18 +44,26 @@ def report(
         typer.Option("--summary", help="Print the machine-readable findings summary (JSON) "
                      "instead of writing the report."),
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse (exit 2) if a scenario file changed since "
+                           "the sweep, instead of warning.")
+    ] = False,
 ) -> None:
     """Write DIR/report.md, DIR/report.html and DIR/figures/*.png; print both reports' paths.
 
+    Built from the verified runs and the scenarios as swept (stored beside the results).
     Progress goes to stderr, one line per step.
 
     Examples:
       negsim report results/demo
       negsim report results/demo --target stillborn --no-replay
       negsim report results/demo --summary
+      negsim report results/demo --strict
     """
+    from sim.cli.checks import scenario_warnings
     from sim.report.render import STEPS, build_report, summarize
 
+    scenario_warnings(directory, strict)
     if summary:
         typer.echo(json.dumps(summarize(directory, target=target), indent=2))
         return
@@ -65,7 +73,8 @@ def report(
         typer.echo(f"report: [{k}/{len(STEPS)}] {step} ({time.monotonic() - start:.1f} s)",
                    err=True)
 
-    md = build_report(directory, x=x, y=y, target=target, replay=replay, progress=progress)
+    md = build_report(directory, x=x, y=y, target=target, replay=replay, strict=strict,
+                      progress=progress)
     typer.echo(f"report: done in {time.monotonic() - start:.1f} s", err=True)
     typer.echo(str(md))
     typer.echo(str(md.with_suffix(".html")))

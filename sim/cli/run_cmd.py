@@ -88,8 +88,11 @@ def run(
 
 def _write(path: Path, writer: Callable[[Path], object]) -> None:
     """Run ``writer(path)``, turning I/O failures into a one-line `UserError`."""
+    from sim.atomic import atomic_path  # written to a temporary, then renamed over ``path``
+
     try:
-        writer(path)
+        with atomic_path(path) as tmp:
+            writer(tmp)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise UserError(f"{path}: cannot write: {reason}") from None

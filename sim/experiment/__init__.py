@@ -7,9 +7,16 @@ Modules (one job each):
     point: the scenario at a design point (workers, point validation and the report).
     plan: experiment file -> checked plan (every design point validated).
     worker: what runs in a worker: point analysis and chunks of runs.
-    executors: in-process calls, a local process pool, a Dask cluster.
-    runner: the sweep itself: dispatch in chunks, write parts, resume.
-    storage: the results directory (atomic part files, manifest, resume).
+    pool: the local process pool (a dead worker replaced, workers die with the parent).
+    executors: in-process calls, the local process pool, a Dask cluster.
+    stopping: SIGINT / SIGTERM turned into an orderly stop; `Aborted`.
+    runner: the sweep itself: dispatch in chunks, commit parts, resume, repair.
+    layout: the files of a results directory and the columns of its tables.
+    checksums: sha256 of files and the manifest's record of a part.
+    dataset: the one verified reader (manifest, parts, side files, strays).
+    sources: the scenario files a sweep read (hashes) and its copy of the scenarios.
+    sidefiles: the writers of experiment.yaml, scenarios.yaml, spaces.json, points.parquet.
+    storage: the results directory as its writer sees it (lock, commits, verify, repair).
     progress: progress bar / plain lines.
     reachable: outcomes reached per point and overall.
 

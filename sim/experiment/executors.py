@@ -3,40 +3,42 @@
 Core objects:
     SweepError: bad execution options, or a scheduler that cannot be used (one line).
     Serial: in-process calls (``--workers 1``).
-    Pool: a local process pool; forked (where available) after the engine is imported, so
-        workers start at once and share the loaded modules.
+    Pool: a local process pool (`sim.experiment.pool`): forked (where available) after the
+        engine is imported, a dead worker replaced and its task re-run.
     Dask: a Dask distributed cluster reached through its scheduler address; the job is
-        scattered to every worker once.
+        one task every other task depends on, so a worker restart recomputes it and Dask
+        re-runs the lost tasks (a task cancelled all the same is submitted again).
     make_executor: the executor the options ask for.
 
 Every executor offers ``map_ordered`` and ``map_unordered`` over ``(meta, args)`` tasks
-produced lazily, with at most ``2 x workers`` tasks in flight (plus the result being
-handed back), so memory stays bounded however many tasks there are.
+produced lazily, with a bounded number of tasks in flight (``2 x workers``), so memory stays
+bounded however many tasks there are; ``drain`` hands back the results that finished but
+were not yet yielded (after an interruption), and leaving the ``with`` block on an
+exception stops the workers at once.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import gc
-import multiprocessing as mp
 import os
 import re
-import signal
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from types import TracebackType
 from typing import Any
 
 from sim.errors import UserError
 from sim.experiment.point import Job
-from sim.experiment.worker import preload
+from sim.experiment.pool import Pool
+from sim.experiment.stopping import Aborted
 
 SCHEDULER_ADDRESS = re.compile(
     r"(tcp|tls|ucx|ws|wss)://"  # scheme
     r"(\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+)"  # host, or [IPv6]
     r"(:\d{1,5})?/?"  # optional port
 )
+MAX_SUBMITS = 3
+
+__all__ = ["Dask", "Executor", "Pool", "Serial", "SweepError", "make_executor"]
 
 
 #: Seconds Dask may take to connect to a scheduler (its ``Client(timeout=...)``).
@@ -67,101 +69,16 @@ class Serial:
 
     map_unordered = map_ordered
 
-
-class _FutureExecutor:
-    """Shared bounded-window logic over ``submit`` / ``wait`` futures."""
-
-    workers = 1
-
-    def _submit(self, fn: Callable[..., Any], args: tuple) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _wait_first(self, futures: set) -> tuple[set, set]:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    @property
-    def window(self) -> int:
-        """Tasks kept in flight: two per worker, so no worker waits for the parent."""
-        return 2 * self.workers
-
-    def map_ordered(
-        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]
-    ) -> Iterator[tuple[Any, Any]]:
-        """Yield ``(meta, result)`` in task order, at most `window` tasks in flight."""
-        pending: deque = deque()
-        it = iter(tasks)
-        for meta, args in it:
-            pending.append((meta, self._submit(fn, args)))
-            if len(pending) >= self.window:
-                break
-        while pending:
-            meta, fut = pending.popleft()
-            result = fut.result()
-            nxt = next(it, None)
-            if nxt is not None:
-                pending.append((nxt[0], self._submit(fn, nxt[1])))
-            yield meta, result
-
-    def map_unordered(
-        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]
-    ) -> Iterator[tuple[Any, Any]]:
-        """Yield ``(meta, result)`` as tasks finish, at most `window` tasks in flight."""
-        it = iter(tasks)
-        live: dict = {}
-        for meta, args in it:
-            live[self._submit(fn, args)] = meta
-            if len(live) >= self.window:
-                break
-        while live:
-            done, _ = self._wait_first(set(live))
-            for fut in done:
-                meta = live.pop(fut)
-                result = fut.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    live[self._submit(fn, nxt[1])] = nxt[0]
-                yield meta, result
+    def drain(self) -> list[tuple[Any, Any]]:
+        """Nothing is ever finished and not yet handed back."""
+        return []
 
 
-class Pool(_FutureExecutor):
-    """A local process pool (``fork`` where available: workers start instantly)."""
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        methods = mp.get_all_start_methods()
-        fork = "fork" in methods
-        if fork:
-            preload()
-            gc.freeze()  # what is loaded now stays put: no GC scans nor copy-on-write of it
-        ctx = mp.get_context("fork" if fork else "spawn")
-        self._pool = cf.ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_ignore_interrupts
-        )
-        self._pool.submit(os.getpid).result()  # start every worker now (see `sweep`)
-
-    def __enter__(self) -> Pool:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, *exc: BaseException | TracebackType | None
-    ) -> None:
-        self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
-        gc.unfreeze()
-
-    def _submit(self, fn: Callable[..., Any], args: tuple) -> cf.Future:
-        return self._pool.submit(fn, *args)
-
-    def _wait_first(self, futures: set) -> tuple[set, set]:
-        done, rest = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
-        return set(done), set(rest)
+def _identity(x: Any) -> Any:
+    return x
 
 
-def _ignore_interrupts() -> None:
-    """Pool workers leave Ctrl-C to the parent, which stops the sweep cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-class Dask(_FutureExecutor):
+class Dask:
     """A Dask distributed cluster reached through its scheduler address."""
 
     def __init__(self, address: str, job: Job):
@@ -194,23 +111,116 @@ class Dask(_FutureExecutor):
             ) from None
         self.workers = max(1, sum(self._client.nthreads().values()))
         self._job = job
-        self._job_ref = self._client.scatter(job, broadcast=True, hash=False)
+        self._job_ref = self._job_task()
+        self._live: dict[Any, tuple[Any, Callable[..., Any], tuple, int]] = {}
+
+    @property
+    def window(self) -> int:
+        """Tasks kept in flight: two per worker, so no worker waits for the parent."""
+        return 2 * self.workers
+
+    def _job_task(self) -> Any:
+        # A task, not scattered data: the scheduler can recompute it after a worker restart.
+        return self._client.submit(_identity, self._job, pure=False)
 
     def __enter__(self) -> Dask:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._client.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is not None and self._live:
+            self._client.cancel(list(self._live), force=True)
+        self._live.clear()
+        self._client.close(timeout=5)
 
-    def _submit(self, fn: Callable[..., Any], args: tuple) -> Any:
+    def _submit(self, fn: Callable[..., Any], meta: Any, args: tuple, attempt: int = 1) -> None:
         if args and args[0] is self._job:
+            if self._job_ref.status in ("cancelled", "lost", "error"):
+                self._job_ref = self._job_task()
             args = (self._job_ref, *args[1:])
-        return self._client.submit(fn, *args, pure=False)
+            real = (self._job, *args[1:])
+        else:
+            real = args
+        fut = self._client.submit(fn, *args, pure=False)
+        self._live[fut] = (meta, fn, real, attempt)
 
-    def _wait_first(self, futures: set) -> tuple[set, set]:
+    def _collect(self, fut: Any) -> tuple[bool, Any, Any]:
+        """``(finished, meta, result)``; a cancelled task is submitted again instead."""
+        meta, fn, args, attempt = self._live.pop(fut)
+        try:
+            return True, meta, fut.result()
+        except self._distributed.KilledWorker as exc:
+            raise Aborted(f"Dask gave up on a task whose workers kept dying ({exc})",
+                          meta) from None
+        except cf.CancelledError:
+            if attempt >= MAX_SUBMITS:
+                raise Aborted(f"Dask cancelled the same task {attempt} times (its workers "
+                              "keep restarting?)", meta) from None
+            self._submit(fn, meta, args, attempt + 1)
+            return False, meta, None
+
+    def _wait(self) -> set:
         with self._client.as_current():
-            done, rest = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
-        return set(done), set(rest)
+            done, _ = self._distributed.wait(list(self._live), return_when="FIRST_COMPLETED")
+        return set(done)
+
+    def map_ordered(
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]
+    ) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(meta, result)`` in task order, at most `window` tasks in flight."""
+        metas: dict[int, Any] = {}
+        results: dict[int, Any] = {}
+        it = iter(tasks)
+
+        def submit(meta: Any, args: tuple) -> None:
+            key = len(metas) + first
+            metas[key] = meta
+            self._submit(fn, key, args)
+
+        first = 0
+        for meta, args in it:
+            submit(meta, args)
+            if len(self._live) >= self.window:
+                break
+        while metas:
+            for fut in self._wait():
+                finished, key, result = self._collect(fut)
+                if finished:
+                    results[key] = result
+            while first in results:
+                result, meta = results.pop(first), metas.pop(first)
+                first += 1
+                nxt = next(it, None)
+                if nxt is not None:
+                    submit(nxt[0], nxt[1])
+                yield meta, result
+
+    def map_unordered(
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]
+    ) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(meta, result)`` as tasks finish, at most `window` tasks in flight."""
+        it = iter(tasks)
+        for meta, args in it:
+            self._submit(fn, meta, args)
+            if len(self._live) >= self.window:
+                break
+        while self._live:
+            for fut in self._wait():
+                finished, meta, result = self._collect(fut)
+                if not finished:
+                    continue
+                nxt = next(it, None)
+                if nxt is not None:
+                    self._submit(fn, nxt[0], nxt[1])
+                yield meta, result
+
+    def drain(self) -> list[tuple[Any, Any]]:
+        """Results of tasks that finished and were not yet handed back."""
+        out = []
+        for fut, (meta, *_) in list(self._live.items()):
+            if fut.status == "finished":
+                out.append((meta, fut.result()))
+                del self._live[fut]
+        return out
 
 
 Executor = Serial | Pool | Dask
@@ -227,4 +237,4 @@ def make_executor(workers: int | None, scheduler: str | None, job: Job) -> Execu
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise SweepError(f"--workers: must be at least 1 (got {workers})")
-    return Serial() if workers == 1 else Pool(workers)
+    return Serial() if workers == 1 else Pool(workers, job)

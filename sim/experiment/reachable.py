@@ -1,7 +1,8 @@
 """Which outcomes a sweep reached: per design point and overall, from the Parquet data.
 
 Core objects:
-    ReachableError: a directory that is not a readable sweep results directory.
+    ReachableError: a directory that is not a readable sweep results directory (the
+        verified reader's `sim.experiment.dataset.ResultsError`).
     reachable: the summary as a JSON-ready dict (a public contract):
 
         n_runs, agreement_rate, stillborn_rate,
@@ -28,25 +29,23 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from pydantic import BaseModel, ValidationError
 
-from sim.errors import UserError
+from sim.experiment import dataset
+from sim.experiment.dataset import ResultsError
+from sim.experiment.layout import SPACES
 from sim.experiment.schema import Manifest, Spaces
-from sim.experiment.storage import MANIFEST, POINTS, RUNS, SPACES
 
 DECIMALS = 6
 PARAM, PKG, SPE = "param.", "pkg.", "spe."
-_M = TypeVar("_M", bound=BaseModel)
 
 
-class ReachableError(UserError):
-    """A results directory that cannot be read (one line)."""
+#: A results directory that cannot be read (kept for callers of the old name).
+ReachableError = ResultsError
 
 
 @dataclass(frozen=True)
@@ -101,44 +100,24 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), DECIMALS)
 
 
-def _read_model(path: Path, model: type[_M]) -> _M:
-    try:
-        return model.model_validate_json(path.read_bytes())
-    except FileNotFoundError:
-        raise ReachableError(
-            f"{path.parent}: not a sweep results directory (no {path.name})"
-        ) from None
-    except (OSError, ValidationError, ValueError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ReachableError(f"{path}: cannot read ({first})") from None
-
-
-def _read_table(path: Path, columns: list[str] | None = None, **kw: Any) -> pa.Table:
-    try:
-        return pq.read_table(path, columns=columns, **kw)
-    except FileNotFoundError:
-        raise ReachableError(f"{path}: missing; did the sweep finish its first phase?") from None
-    except Exception as exc:  # pyarrow raises several types for corrupt or foreign data
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ReachableError(f"{path}: cannot read ({first})") from None
-
-
 def reachable(directory: str | Path) -> dict[str, Any]:
     """Summarise the outcomes of a sweep (see the module docstring for the keys).
 
+    Every file is read through the verified reader (`sim.experiment.dataset`): only the
+    parts the manifest records, each checked against its recorded sha256.
+
     Raises:
-        ReachableError: not a results directory, or unreadable files.
+        ResultsError: not a results directory; a recorded file missing, altered or
+            unreadable; a stray file in ``runs/``.
     """
     path = Path(directory)
-    if not path.is_dir():
-        raise ReachableError(f"{path}: not a directory")
-    _read_model(path / MANIFEST, Manifest)
-    spaces = _read_model(path / SPACES, Spaces)
-    points = _read_table(path / POINTS)
+    manifest = dataset.read_manifest(path)
+    spaces = dataset.read_model(path, SPACES, Spaces, manifest)
+    points = dataset.read_points(path, manifest)
     params = [c for c in points.column_names if c.startswith(PARAM)]
     issues = [c[len(SPE):] for c in points.column_names if c.startswith(SPE)]
     pkg_cols = [PKG + i for i in issues]
-    runs = _read_runs(path / RUNS, pkg_cols)
+    runs = _read_runs(path, manifest, pkg_cols)
 
     by_point = _point_counts(runs)
     reached = _reached_groups(runs, pkg_cols)
@@ -245,19 +224,18 @@ def _reached_order(entry: dict) -> tuple:
     return (-entry["count"], json.dumps(entry["package"]))
 
 
-def _read_runs(path: Path, pkg_cols: list[str]) -> pa.Table:
+def _read_runs(path: Path, manifest: Manifest, pkg_cols: list[str]) -> pa.Table:
     cols = ["point_id", "agreement", "stillborn", "pareto_optimal", "nash_distance", *pkg_cols]
-    if not path.is_dir():
-        raise ReachableError(f"{path}: missing (no runs recorded)")
-    if not any(path.glob("*.parquet")):
+    # pkg.* stay dictionary-encoded (small in memory), unified across parts for grouping.
+    table = dataset.read_runs(path, cols, pkg_cols, manifest)
+    if table is None:
         schema = pa.schema(
             [("point_id", pa.int64()), ("agreement", pa.bool_()), ("stillborn", pa.bool_()),
              ("pareto_optimal", pa.bool_()), ("nash_distance", pa.float64())]
             + [(c, pa.string()) for c in pkg_cols]
         )
         return schema.empty_table()
-    # pkg.* stay dictionary-encoded (small in memory); parts are unified for grouping.
-    return _read_table(path, cols, read_dictionary=pkg_cols).unify_dictionaries()
+    return table
 
 
 def _point_counts(runs: pa.Table) -> dict[int, tuple[int, int, int]]:

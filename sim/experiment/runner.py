@@ -5,9 +5,10 @@ Core objects:
         resume/overwrite, progress mode); none of it can change a result.
     SweepSummary: what a sweep did.
     sweep: the whole command: load and validate the plan (every point), open the results
-        directory (create, resume or refuse), analyse the points, run every missing run in
-        chunks (on an executor of `sim.experiment.executors`) and write each finished
-        chunk as one atomic part file.
+        directory (lock it; create, resume, refuse or repair it), analyse the points, run
+        every missing run in chunks (on an executor of `sim.experiment.executors`) and
+        commit each finished chunk as one part file the manifest records; on SIGINT or
+        SIGTERM, commit what has finished, stop the workers and raise `Interrupted`.
     chunk_size: the default (guided) size of the next chunk.
 
 Chunks are consecutive run ids, so the replicates of a point travel together and a
@@ -24,6 +25,7 @@ chunks are in flight, and no more than one chunk of rows is held per result.
 from __future__ import annotations
 
 import math
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ from sim.experiment.executors import Executor, SweepError, make_executor
 from sim.experiment.plan import Plan, load_plan, validate_points
 from sim.experiment.point import Job
 from sim.experiment.progress import MODES, Progress
+from sim.experiment.stopping import Aborted, Interrupted, critical, stop_on_signals
 from sim.experiment.worker import PointInfo, prepare_points, run_chunk
 
 if TYPE_CHECKING:
@@ -52,7 +55,6 @@ __all__ = ["SweepError", "SweepOptions", "SweepSummary", "chunk_size", "sweep"]
 MAX_CHUNK = 1000
 MIN_CHUNK = 32
 POINT_BATCH = 32
-MANIFEST_EVERY = 10.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class SweepOptions:
         progress: progress mode: ``quiet`` (or its alias ``none``), ``bar``, ``lines`` or
             ``ci`` (`sim.experiment.progress.MODES`), or None to choose from the terminal
             and the environment.
+        repair: re-run the runs of missing or bad parts (bad and stray files move to
+            ``quarantine/``) instead of refusing the directory.
 
     Raises:
         SweepError: an unknown progress mode (the message lists the allowed ones).
@@ -81,6 +85,7 @@ class SweepOptions:
     resume: bool = False
     overwrite: bool = False
     progress: str | None = None
+    repair: bool = False
 
     def __post_init__(self) -> None:
         mode = self.progress
@@ -105,6 +110,7 @@ class SweepSummary:
         seconds: wall time of the runs (excluding planning).
         workers: the parallelism used.
         chunks: tasks (part files) written in this invocation.
+        repaired: the problems ``repair`` mended (one line each).
     """
 
     out: Path
@@ -114,6 +120,7 @@ class SweepSummary:
     seconds: float
     workers: int
     chunks: int
+    repaired: tuple[str, ...] = ()
 
     @property
     def rate(self) -> float:
@@ -147,38 +154,82 @@ def sweep(
 
     Raises:
         ExperimentError: an invalid experiment file or design point.
-        StorageError: an output directory that cannot be used.
+        StorageError: an output directory that cannot be used, or (without ``repair``)
+            recorded files that are missing, altered or unreadable, or strays in ``runs/``.
         SweepError: bad execution options, an unreachable scheduler.
+        Interrupted: SIGINT or SIGTERM; every finished chunk is kept (exit 130 / 143).
+        Aborted: a worker process kept dying; every finished chunk is kept (exit 1).
     """
-    from sim.experiment.storage import ResultsDir
-
     if options.chunk_size is not None and options.chunk_size < 1:
         raise SweepError(f"--chunk-size: must be at least 1 (got {options.chunk_size})")
+    state = _State(str(experiment))
+    with stop_on_signals():
+        try:
+            return _sweep(Path(experiment), options, progress, state)
+        except Interrupted as stop:
+            raise Interrupted(stop.signum, [state.stopped(
+                f"interrupted by {signal.Signals(stop.signum).name}")]) from None
+        except Aborted as exc:
+            raise Aborted([state.stopped(f"stopped: {'; '.join(exc.lines)}{state.runs(exc)}")],
+                          exc.meta) from None
+
+
+@dataclass
+class _State:
+    """What a stopped sweep reports: where it wrote and how much is saved."""
+
+    experiment: str
+    out: Path | None = None
+    results: ResultsDir | None = None
+
+    def runs(self, exc: Aborted) -> str:
+        meta = exc.meta
+        if isinstance(meta, tuple) and meta and isinstance(meta[0], np.ndarray) and meta[0].size:
+            return f" (runs {int(meta[0][0])}-{int(meta[0][-1])})"
+        return ""
+
+    def stopped(self, what: str) -> str:
+        if self.results is None or self.out is None:
+            return f"{self.experiment}: {what}, before any run was saved"
+        r = self.results
+        return (f"{self.out}: {what}; {r.done_runs:,} of {r.plan.n_runs:,} runs are saved; "
+                f"to resume, run: negsim sweep {self.experiment} --out {self.out}")
+
+
+def _sweep(experiment: Path, options: SweepOptions, progress: Progress | None,
+           state: _State) -> SweepSummary:
+    from sim.experiment.storage import ResultsDir
+
     plan = load_plan(experiment)
     validate_points(plan)
     out = Path(options.out) if options.out else Path("results") / plan.experiment.name
+    state.out = out
     job = plan.job()
     # The executor first: a forked pool starts before this process opens any Parquet file.
     with make_executor(options.workers, options.scheduler, job) as executor:
         results = ResultsDir.open(out, plan, overwrite=options.overwrite, resume=options.resume)
+        state.results = results
         try:
-            already, ran, seconds, chunks = _complete(plan, job, executor, results, options,
-                                                      progress)
+            already, ran, seconds, chunks, mended = _complete(plan, job, executor, results,
+                                                              options, progress)
         finally:
             results.close()
-    return SweepSummary(out, plan.n_runs, already, ran, seconds, executor.workers, chunks)
+    return SweepSummary(out, plan.n_runs, already, ran, seconds, executor.workers, chunks,
+                        mended)
 
 
 def _complete(plan: Plan, job: Job, executor: Executor, results: ResultsDir,
-              options: SweepOptions, progress: Progress | None) -> tuple[int, int, float, int]:
-    """Analyse the points if needed, then run every missing run.
+              options: SweepOptions, progress: Progress | None
+              ) -> tuple[int, int, float, int, tuple[str, ...]]:
+    """Verify what is there, analyse the points if needed, then run every missing run.
 
     Returns:
-        (runs already there, runs done now, seconds of the runs phase, chunks written).
+        (runs already there, runs done now, seconds of the runs phase, chunks written,
+        the problems repaired).
     """
-    results.clean_temporaries()
-    done = results.done_mask()
+    done, problems = results.verify(repair=options.repair)
     already = int(done.sum())
+    results.write_side_files()
     if not results.points_done():
         results.write_points(_point_batches(plan, job, executor))
     figures = _point_summary(results, plan)
@@ -186,30 +237,35 @@ def _complete(plan: Plan, job: Job, executor: Executor, results: ResultsDir,
     progress.start(plan.n_runs, already)
     t0 = time.perf_counter()
     ran = chunks = 0
-    last_manifest = time.monotonic()
+
+    def commit(meta: RunMeta, cols: dict[str, list]) -> None:
+        nonlocal ran, chunks
+        with critical():
+            table = _part_table(plan, results.schema, meta, cols, figures)
+            results.commit(table)
+        ran += table.num_rows
+        chunks += 1
+        progress.advance(table.num_rows)
+
     tasks = _run_tasks(plan, job, done, options.chunk_size, executor.workers)
     try:
         for meta, cols in executor.map_unordered(run_chunk, tasks):
-            table = _part_table(plan, results.schema, meta, cols, figures)
-            results.write_part(table)
-            ran += table.num_rows
-            chunks += 1
-            progress.advance(table.num_rows)
-            if time.monotonic() - last_manifest >= MANIFEST_EVERY:
-                results.update_counts(already + ran)
-                last_manifest = time.monotonic()
+            commit(meta, cols)
+    except (Interrupted, Aborted):
+        for meta, cols in executor.drain():  # finished while the sweep was stopping
+            commit(meta, cols)
+        raise
     finally:
-        if ran or results.manifest.ended is None:
-            results.update_counts(already + ran, finished=already + ran == plan.n_runs)
         progress.finish()
-    return already, ran, time.perf_counter() - t0, chunks
+    return (already, ran, time.perf_counter() - t0, chunks,
+            tuple(p.line() for p in problems))
 
 
 def _point_batches(plan: Plan, job: Job, executor: Executor) -> Iterator[pa.RecordBatch]:
     """Analyse every point (in order) and yield `points.parquet` record batches."""
     import pyarrow as pa
 
-    from sim.experiment.storage import points_schema
+    from sim.experiment.layout import points_schema
 
     schema = points_schema(plan)
     n = plan.n_points
@@ -280,7 +336,8 @@ def _run_tasks(
     """Lazily yield one task per chunk of pending runs (consecutive run ids).
 
     Chunks have ``fixed`` runs, or the guided `chunk_size`; none crosses a block of
-    ``block`` run ids (the pending ids are found one block at a time).
+    ``block`` run ids (the pending ids are found one block at a time) nor a run already
+    done, so that every part file holds one range of run ids.
     """
     reps = plan.experiment.replicates
     seed = plan.experiment.seed
@@ -292,6 +349,9 @@ def _run_tasks(
         while k < todo.size:
             size = fixed or chunk_size(remaining, workers)
             run_ids = todo[k : k + size].astype(np.int64)
+            gaps = np.flatnonzero(np.diff(run_ids) != 1)
+            if gaps.size:
+                run_ids = run_ids[: gaps[0] + 1]
             k += run_ids.size
             remaining -= run_ids.size
             point_ids = run_ids // reps

@@ -232,8 +232,18 @@ class Counts(_Model):
     done: int = Field(ge=0)
 
 
+class PartRecord(_Model):
+    """One committed part file of ``runs/``, as the manifest records it."""
+
+    name: str = Field(description="File name inside runs/.")
+    first_run: int = Field(ge=0, description="Smallest run id in the file.")
+    last_run: int = Field(ge=0, description="Largest run id in the file.")
+    rows: int = Field(ge=1, description="Rows (runs) in the file.")
+    sha256: str = Field(description="sha256 of the file's bytes.")
+
+
 class Manifest(_Model):
-    """``manifest.json``: provenance of a results directory."""
+    """``manifest.json``: provenance of a results directory and the record of its files."""
 
     format: Literal["negsim-sweep/1"] = "negsim-sweep/1"
     experiment_name: str
@@ -243,3 +253,21 @@ class Manifest(_Model):
     started: str = Field(description="ISO 8601 timestamp (UTC) of the first start.")
     ended: str | None = Field(default=None, description="ISO 8601 timestamp (UTC) of completion.")
     counts: Counts
+    experiment_file: str | None = Field(
+        default=None, description="The experiment file that was run (absolute)."
+    )
+    parts: list[PartRecord] | None = Field(
+        default=None,
+        description="Every committed part file, in commit order; readers read these and "
+        "nothing else (absent: written by a negsim that did not record parts).",
+    )
+    files: dict[str, str] = Field(
+        default_factory=dict,
+        description="Side file (experiment.yaml, scenarios.yaml, spaces.json, "
+        "points.parquet) -> sha256 of its bytes.",
+    )
+    scenario_files: dict[str, str] = Field(
+        default_factory=dict,
+        description="Every scenario file the sweep read (absolute path: base, variants and "
+        "their extends chains) -> sha256 of its bytes when the sweep started.",
+    )

@@ -1,23 +1,24 @@
-"""The results directory of a sweep: Parquet runs dataset, points, manifest, resume.
+"""The results directory of a sweep as its writer sees it: lock, manifest, commits, resume.
 
-Layout of ``results/<experiment name>/`` (or ``--out DIR``)::
+The layout is in `sim.experiment.layout`; every read goes through the verified reader
+(`sim.experiment.dataset`).
 
-    manifest.json      Manifest: hash, package version, git commit, timestamps, counts
-    experiment.yaml    ResolvedExperiment: the experiment with every design point
-    points.parquet     one row per point: point_id, param.*, n_feasible, spe.*,
-                       feasible_rows (list<int64>: rows of the packages feasible there)
-    spaces.json        Spaces: issues and options per scenario, to decode package rows
-    runs/part-*.parquet  one row per run (columns: `runs_schema`)
+The directory is locked before anything in it is looked at (an exclusive ``flock`` on
+``.lock``, dropped by the kernel when the process dies, even by ``kill -9``): of two sweeps
+started on one ``--out`` at the same instant, one runs and the other is refused.
 
-Every file is written atomically: to a hidden temporary file in the same directory, fsynced,
-then ``os.replace``-d into place (and the directory fsynced). A ``kill -9`` therefore leaves
-either a whole part file or none; stray temporaries are removed on the next start, and the
-run ids found in the part files are the runs that are done.
+A part file is committed in three steps: its bytes go to ``runs/.pending-<name>``, the
+manifest is replaced (fsynced) with one that records it (name, run ids, rows, sha256), then
+the pending file is renamed to ``runs/<name>``. A ``kill -9`` at any moment leaves a
+directory whose manifest is right: an unrecorded pending file is removed on the next start,
+a recorded one is renamed into place, and readers read recorded parts only. One fsync per
+part: after a power failure, a part whose bytes did not reach the disk fails its checksum
+and ``--repair`` runs it again.
 
 Core objects:
-    runs_schema / points_schema: the Arrow schemas (the column contract).
-    ResultsDir: open (create, resume or refuse) a results directory; write parts, points and
-        the manifest; read back what is done.
+    StorageError: a results directory that cannot be used (one line per problem).
+    ResultsDir: open (create, resume or refuse) a results directory; commit parts, side
+        files and the manifest; verify (and with ``repair``, mend) what is there.
 """
 
 from __future__ import annotations
@@ -27,105 +28,38 @@ import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
-import yaml
-from pydantic import ValidationError
 
-from sim.errors import UserError
-from sim.experiment.labels import labelled_schema
-from sim.experiment.plan import Plan
-from sim.experiment.schema import (
-    Counts,
-    Manifest,
-    OutcomeSpace,
-    ResolvedExperiment,
-    ResolvedPoint,
-    Spaces,
+from sim.atomic import TMP_PREFIX, atomic_write, fsync_dir
+from sim.experiment import dataset
+from sim.experiment.dataset import ResultsError
+from sim.experiment.layout import (
+    LOCK,
+    MANIFEST,
+    PENDING_PREFIX,
+    POINTS,
+    QUARANTINE,
+    RUNS,
+    part_name,
+    points_schema,
+    runs_schema,
 )
+from sim.experiment.plan import Plan
+from sim.experiment.schema import Counts, Manifest, PartRecord
+from sim.experiment.sidefiles import WRITERS, write_points
+from sim.experiment.sources import scenario_files
 
-LOCK = ".lock"
-RUNS = "runs"
-POINTS = "points.parquet"
-MANIFEST = "manifest.json"
-SPACES = "spaces.json"
-EXPERIMENT = "experiment.yaml"
-TMP_PREFIX = ".tmp-"
+__all__ = ["ResultsDir", "StorageError", "atomic_write", "points_schema", "runs_schema"]
 
 
-class StorageError(UserError):
+class StorageError(ResultsError):
     """A results directory that cannot be used (one line per problem)."""
-
-
-def runs_schema(plan: Plan) -> pa.Schema:
-    """The columns of the runs dataset, in order (a contract with the report writer)."""
-    fields = [
-        pa.field("run_id", pa.int64(), nullable=False),
-        pa.field("point_id", pa.int64(), nullable=False),
-        pa.field("replicate", pa.int32(), nullable=False),
-        pa.field("seed", pa.int64(), nullable=False),
-    ]
-    fields += _param_fields(plan)
-    fields.append(pa.field("agreement", pa.bool_(), nullable=False))
-    fields += [pa.field(f"pkg.{i}", pa.string()) for i in plan.issues]
-    fields.append(pa.field("round", pa.int32()))
-    fields += [pa.field(f"u.{a}", pa.float64()) for a in plan.actors]
-    fields += [
-        pa.field("ratified", pa.bool_()),
-        pa.field("stillborn", pa.bool_(), nullable=False),
-        pa.field("pareto_optimal", pa.bool_()),
-        pa.field("nash_distance", pa.float64()),
-        pa.field("reason", pa.string()),
-        pa.field("n_feasible", pa.int64(), nullable=False),
-    ]
-    fields += [pa.field(f"spe.{i}", pa.string()) for i in plan.issues]
-    return labelled_schema(fields, plan)
-
-
-def points_schema(plan: Plan) -> pa.Schema:
-    """The columns of ``points.parquet``."""
-    fields = [pa.field("point_id", pa.int64(), nullable=False)]
-    fields += _param_fields(plan)
-    fields.append(pa.field("n_feasible", pa.int64(), nullable=False))
-    fields += [pa.field(f"spe.{i}", pa.string()) for i in plan.issues]
-    fields.append(pa.field("feasible_rows", pa.list_(pa.int64())))
-    return labelled_schema(fields, plan)
-
-
-def _param_fields(plan: Plan) -> list[pa.Field]:
-    return [
-        pa.field(ax.column, pa.float64() if ax.numeric else pa.string()) for ax in plan.axes
-    ]
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write ``path`` atomically: ``write(fileobj)`` into a temp file, fsync, replace."""
-    tmp = path.parent / f"{TMP_PREFIX}{path.name}.{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    _fsync_dir(path.parent)
 
 
 def git_commit() -> str | None:
@@ -150,51 +84,68 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _cannot_write(path: Path, exc: OSError) -> StorageError:
+    return StorageError(f"{path}: cannot write ({exc.strerror or exc}); nothing recorded "
+                        "so far is lost: free the space or fix the permissions, then run "
+                        "the same command again")
+
+
 class ResultsDir:
-    """An opened results directory (see the module docstring for the layout).
+    """An opened, locked results directory (see the module docstring).
 
     Use `ResultsDir.open`; it creates, resumes or refuses the directory.
     """
 
-    def __init__(self, path: Path, plan: Plan, manifest: Manifest):
-        self._lock: BinaryIO | None = None
+    def __init__(self, path: Path, plan: Plan, manifest: Manifest, lock: BinaryIO):
+        self._lock: BinaryIO | None = lock
         self.path = path
         self.plan = plan
         self.manifest = manifest
         self.runs = path / RUNS
         self.schema = runs_schema(plan)
+        self.parts: list[PartRecord] = list(manifest.parts or [])
+        self.files: dict[str, str] = dict(manifest.files)
 
     @classmethod
-    def open(
-        cls, path: Path, plan: Plan, *, overwrite: bool = False, resume: bool = False
-    ) -> ResultsDir:
-        """Create ``path`` for ``plan``, or reopen it to resume the same experiment.
+    def open(cls, path: Path, plan: Plan, *, overwrite: bool = False,
+             resume: bool = False) -> ResultsDir:
+        """Lock ``path`` and create it for ``plan``, or reopen it to resume the experiment.
+
+        Reads no part file (see `verify`), so it can run before a process pool is forked.
 
         Args:
             path: the results directory.
             plan: the experiment about to run.
-            overwrite: delete an existing results directory (only one written by a sweep).
+            overwrite: empty an existing results directory (only one written by a sweep).
             resume: require an existing directory of this experiment.
 
         Raises:
             StorageError: a directory holding another experiment (different hash), a
-                non-empty directory that is not a results directory, nothing to resume.
+                non-empty directory that is not a results directory, nothing to resume,
+                another sweep writing there, a directory that cannot be written.
         """
         path = Path(path)
-        manifest_path = path / MANIFEST
         if path.exists() and not path.is_dir():
             raise StorageError(f"{path}: exists and is not a directory")
-        existing = _read_manifest(manifest_path) if manifest_path.exists() else None
-        if existing is None and path.is_dir() and any(
-            p.name != LOCK for p in path.iterdir()
-        ):
-            raise StorageError(
-                f"{path}: exists, is not empty and holds no {MANIFEST}; "
-                "choose another --out directory"
-            )
+        _refuse_foreign(path)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _cannot_write(path, exc) from None
+        lock = _lock(path)
+        try:
+            return cls._open_locked(path, plan, lock, overwrite, resume)
+        except BaseException:
+            lock.close()
+            raise
+
+    @classmethod
+    def _open_locked(cls, path: Path, plan: Plan, lock: BinaryIO, overwrite: bool,
+                     resume: bool) -> ResultsDir:
+        _refuse_foreign(path)  # again, now that no other sweep can be writing
+        existing = dataset.read_manifest(path) if (path / MANIFEST).exists() else None
         if existing is not None and overwrite:
-            _lock(path).close()  # refuse to delete what another sweep is writing
-            shutil.rmtree(path)
+            _empty(path)
             existing = None
         if existing is not None and existing.experiment_hash != plan.experiment_hash:
             raise StorageError(
@@ -204,8 +155,12 @@ class ResultsDir:
             )
         if existing is None and resume:
             raise StorageError(f"{path}: nothing to resume (no results of this experiment)")
-        path.mkdir(parents=True, exist_ok=True)
-        lock = _lock(path)
+        if existing is not None and existing.parts is None:
+            raise StorageError(
+                f"{path / MANIFEST}: records no part files (written by an older negsim), so "
+                "its runs cannot be verified; sweep again with --overwrite or into a new "
+                "directory"
+            )
         if existing is None:
             existing = Manifest(
                 experiment_name=plan.experiment.name,
@@ -214,15 +169,16 @@ class ResultsDir:
                 git_commit=git_commit(),
                 started=now(),
                 counts=Counts(total=plan.n_runs, done=0),
+                experiment_file=str(plan.file.resolve()),
+                parts=[],
+                scenario_files=scenario_files(plan.file, list(plan.scenarios)),
             )
-        out = cls(path, plan, existing)
-        out._lock = lock
-        out.write_manifest(existing)
-        if not (path / EXPERIMENT).exists():
-            out._write_experiment()
-        if not (path / SPACES).exists():
-            out._write_spaces()
-        out.runs.mkdir(exist_ok=True)
+        out = cls(path, plan, existing, lock)
+        try:
+            out.write_manifest()  # first: a directory with a manifest is a results directory
+            out.runs.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise _cannot_write(path, exc) from None
         return out
 
     def close(self) -> None:
@@ -231,139 +187,170 @@ class ResultsDir:
             self._lock.close()
             self._lock = None
 
-    # -- manifest and experiment -------------------------------------------------------
+    # -- manifest ------------------------------------------------------------------------
 
-    def write_manifest(self, manifest: Manifest) -> None:
-        """Replace ``manifest.json`` atomically."""
-        self.manifest = manifest
-        text = manifest.model_dump_json(indent=2) + "\n"
-        atomic_write(self.path / MANIFEST, lambda f: f.write(text.encode("utf-8")))
+    @property
+    def done_runs(self) -> int:
+        """Runs in the recorded parts."""
+        return sum(r.rows for r in self.parts)
 
-    def update_counts(self, done: int, finished: bool = False) -> None:
-        """Record ``done`` runs (and the end time when ``finished``)."""
-        m = self.manifest.model_copy(
-            update={
-                "counts": Counts(total=self.plan.n_runs, done=done),
-                "ended": now() if finished else None,
-            }
-        )
-        self.write_manifest(m)
+    def write_manifest(self, sync_dir: bool = True) -> None:
+        """Replace ``manifest.json`` atomically with the current records."""
+        done = self.done_runs
+        complete = done == self.plan.n_runs
+        m = self.manifest.model_copy(update={
+            "counts": Counts(total=self.plan.n_runs, done=done),
+            "ended": (self.manifest.ended or now()) if complete else None,
+            "parts": list(self.parts),
+            "files": dict(self.files),
+        })
+        self.manifest = m
+        text = m.model_dump_json(indent=2) + "\n"
+        atomic_write(self.path / MANIFEST, lambda f: f.write(text.encode("utf-8")), sync_dir)
 
-    def _write_experiment(self, batch: int = 4096) -> None:
-        plan = self.plan
-        exp = plan.experiment
-        header = ResolvedExperiment(
-            **exp.model_dump(),
-            source_file=str(plan.file.resolve()),
-            experiment_hash=plan.experiment_hash,
-            n_points=plan.n_points,
-            n_runs=plan.n_runs,
-            points=[],
-        ).model_dump(mode="json")
-        header["scenario"] = str((plan.file.parent / exp.scenario).resolve())
-        del header["points"]
-        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    def write_side_files(self) -> None:
+        """Write (and record) every side file the manifest does not record yet."""
+        try:
+            for name, write in WRITERS.items():
+                if name not in self.files:
+                    self.files[name] = write(self.path, self.plan)
+            self.write_manifest()
+        except OSError as exc:
+            raise _cannot_write(self.path, exc) from None
 
-        def write(f: BinaryIO) -> None:
-            f.write(f"# Resolved by negsim sweep from {plan.file}; do not edit.\n".encode())
-            f.write(yaml.dump(header, Dumper=dumper, sort_keys=False).encode("utf-8"))
-            f.write(b"points:\n")
-            for start in range(0, plan.n_points, batch):
-                ids = np.arange(start, min(start + batch, plan.n_points))
-                cols = plan.design.columns(ids)
-                pts = [
-                    ResolvedPoint(
-                        point_id=int(pid),
-                        params={ax.path: c[k] for ax, c in zip(plan.axes, cols, strict=True)},
-                    ).model_dump(mode="json")
-                    for k, pid in enumerate(ids)
-                ]
-                text = yaml.dump(
-                    pts, Dumper=dumper, sort_keys=False, default_flow_style=None, width=10**9
-                )
-                f.write(text.encode("utf-8"))
+    # -- resume --------------------------------------------------------------------------
 
-        atomic_write(self.path / EXPERIMENT, write)
-
-    def _write_spaces(self) -> None:
-        plan = self.plan
-        doc = Spaces(
-            base=plan.base,
-            scenarios={
-                key: OutcomeSpace(
-                    issues={i: list(issue["options"]) for i, issue in data["issues"].items()}
-                )
-                for key, data in plan.scenarios.items()
-            },
-        )
-        text = doc.model_dump_json(indent=2) + "\n"
-        atomic_write(self.path / SPACES, lambda f: f.write(text.encode("utf-8")))
-
-    # -- runs ------------------------------------------------------------------------------
-
-    def clean_temporaries(self) -> int:
-        """Remove temporary files left by an interrupted writer; return how many."""
-        n = 0
+    def recover(self) -> None:
+        """Finish or undo what an interrupted writer left: temporaries and pending parts."""
+        recorded = {r.name: r for r in self.parts}
         for d in (self.path, self.runs):
-            if d.is_dir():
-                for p in d.glob(f"{TMP_PREFIX}*"):
+            if not d.is_dir():
+                continue
+            for p in d.iterdir():
+                if p.name.startswith(TMP_PREFIX):
                     with contextlib.suppress(FileNotFoundError):
                         p.unlink()
-                        n += 1
-        return n
+                elif p.name.startswith(PENDING_PREFIX) and d == self.runs:
+                    rec = recorded.get(p.name[len(PENDING_PREFIX):])
+                    final = self.runs / p.name[len(PENDING_PREFIX):]
+                    if (rec is not None and not final.exists()
+                            and dataset.file_sha256(p) == rec.sha256):
+                        os.replace(p, final)  # committed, not yet renamed: roll forward
+                    else:
+                        p.unlink()
 
-    def part_files(self) -> list[Path]:
-        """The finished part files, sorted by name."""
-        return sorted(self.runs.glob("part-*.parquet"))
+    def verify(self, repair: bool = False) -> tuple[np.ndarray, list[dataset.Problem]]:
+        """Verify every recorded file: a bool per run id (True where done), and the problems.
 
-    def done_mask(self) -> np.ndarray:
-        """A bool per run id: True where the run is already in a part file.
+        With ``repair``, bad and stray files move to ``quarantine/``, and the records of
+        missing or bad parts and side files are dropped, so that their runs run again and
+        the side files are written again.
 
         Raises:
-            StorageError: an unreadable part file, or run ids outside this experiment.
+            StorageError: (without ``repair``) one line per problem, then how to repair.
         """
+        self.recover()
+        check = dataset.verify(self.path, self.manifest)
+        if check.problems and not repair:
+            raise StorageError(check.lines())
+        if check.problems:
+            self._mend(check.problems)
         done = np.zeros(self.plan.n_runs, dtype=bool)
-        for part in self.part_files():
-            try:
-                ids = pq.read_table(part, columns=["run_id"]).column("run_id").to_numpy()
-            except Exception as exc:  # pyarrow raises several types for corrupt files
-                raise StorageError(
-                    f"{part}: cannot read ({exc}); delete it and run again to redo its runs"
-                ) from None
-            if ids.size and (ids.min() < 0 or ids.max() >= self.plan.n_runs):
-                raise StorageError(f"{part}: run ids outside this experiment's {self.plan.n_runs}")
-            done[ids] = True
-        return done
+        for r in self.parts:
+            done[r.first_run : r.last_run + 1] = True
+        return done, check.problems
 
-    def write_part(self, table: pa.Table) -> Path:
-        """Write one part file atomically; its name carries its first run id."""
-        first = int(pa.compute.min(table.column("run_id")).as_py())
-        path = self.runs / f"part-{first:012d}-{table.num_rows:06d}.parquet"
-        atomic_write(path, lambda f: pq.write_table(table, f))
-        return path
+    def _mend(self, problems: list[dataset.Problem]) -> None:
+        bad_parts = {p.record.name for p in problems if p.record is not None}
+        bad_files = {p.path.name for p in problems if p.record is None and p.kind != "extra"}
+        for p in problems:
+            if p.kind != "missing" and p.path.exists():
+                _quarantine(self.path, p.path)
+        self.parts = [r for r in self.parts if r.name not in bad_parts]
+        self.files = {k: v for k, v in self.files.items() if k not in bad_files}
+        self.write_manifest()
 
-    # -- points ------------------------------------------------------------------------
+    # -- runs ----------------------------------------------------------------------------
+
+    def commit(self, table: pa.Table) -> PartRecord:
+        """Commit one part (consecutive run ids) in three steps (see the module docstring)."""
+        ids = table.column("run_id").to_numpy()
+        if ids.size == 0 or not np.array_equal(ids, np.arange(ids[0], ids[0] + ids.size)):
+            raise ValueError("a part holds consecutive run ids")
+        name = part_name(int(ids[0]), int(ids.size))
+        data = dataset.parquet_bytes(table)
+        record = dataset.part_record(name, data, ids)
+        pending = self.runs / f"{PENDING_PREFIX}{name}"
+        try:
+            pending.write_bytes(data)
+            self.parts.append(record)
+            self.write_manifest(sync_dir=False)
+        except OSError as exc:
+            if self.parts and self.parts[-1] is record:
+                self.parts.pop()  # not committed: the manifest on disk does not record it
+            with contextlib.suppress(OSError):
+                pending.unlink()
+            raise _cannot_write(pending, exc) from None
+        try:
+            os.replace(pending, self.runs / name)
+        except OSError as exc:  # committed: the next start renames the pending file
+            raise _cannot_write(self.runs / name, exc) from None
+        return record
+
+    # -- points --------------------------------------------------------------------------
 
     def points_done(self) -> bool:
-        """Whether ``points.parquet`` is complete (it is written once, atomically)."""
-        return (self.path / POINTS).exists()
+        """Whether ``points.parquet`` is written and recorded."""
+        return POINTS in self.files and (self.path / POINTS).exists()
 
     def write_points(self, batches: Iterable[pa.RecordBatch]) -> None:
-        """Write ``points.parquet`` from record batches (streamed), atomically."""
-        schema = points_schema(self.plan)
+        """Write ``points.parquet`` from record batches (streamed), atomically; record it."""
+        try:
+            self.files[POINTS] = write_points(self.path, self.plan, batches)
+            self.write_manifest()
+        except OSError as exc:
+            raise _cannot_write(self.path / POINTS, exc) from None
 
-        def write(f: BinaryIO) -> None:
-            with pq.ParquetWriter(f, schema) as writer:
-                for b in batches:
-                    writer.write_batch(b)
+    def read_points(self, columns: list[str] | None = None,
+                    dictionary: list[str] | None = None) -> pa.Table:
+        """Read ``points.parquet`` (verified; ``dictionary`` columns dictionary-encoded)."""
+        return dataset.read_points(self.path, self.manifest, columns, dictionary)
 
-        atomic_write(self.path / POINTS, write)
 
-    def read_points(
-        self, columns: list[str] | None = None, dictionary: list[str] | None = None
-    ) -> pa.Table:
-        """Read ``points.parquet`` (some columns; ``dictionary`` ones dictionary-encoded)."""
-        return pq.read_table(self.path / POINTS, columns=columns, read_dictionary=dictionary)
+def _refuse_foreign(path: Path) -> None:
+    """Refuse a non-empty directory that holds no manifest (hidden names do not count)."""
+    if not path.is_dir() or (path / MANIFEST).exists():
+        return
+    if any(not p.name.startswith(".") for p in path.iterdir()):
+        raise StorageError(
+            f"{path}: exists, is not empty and holds no {MANIFEST}; "
+            "choose another --out directory"
+        )
+
+
+def _empty(path: Path) -> None:
+    """Delete everything in a results directory but its lock (for --overwrite)."""
+    for p in path.iterdir():
+        if p.name == LOCK:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+    fsync_dir(path)
+
+
+def _quarantine(directory: Path, path: Path) -> Path:
+    """Move ``path`` into ``directory/quarantine/`` under a name not taken yet."""
+    target_dir = directory / QUARANTINE
+    target_dir.mkdir(exist_ok=True)
+    target = target_dir / path.name
+    k = 1
+    while target.exists():
+        target = target_dir / f"{path.name}.{k}"
+        k += 1
+    os.replace(path, target)
+    return target
 
 
 def _lock(path: Path) -> BinaryIO:
@@ -372,7 +359,10 @@ def _lock(path: Path) -> BinaryIO:
     The kernel drops it when the process dies (even by ``kill -9``), so a stale lock never
     blocks a resume; a second live sweep on the same directory is refused.
     """
-    f = open(path / LOCK, "a+b")  # noqa: SIM115 - held open on purpose
+    try:
+        f = open(path / LOCK, "a+b")  # noqa: SIM115 - held open on purpose
+    except OSError as exc:
+        raise _cannot_write(path / LOCK, exc) from None
     try:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -381,14 +371,6 @@ def _lock(path: Path) -> BinaryIO:
             f"{path}: another negsim sweep is writing to this directory; wait for it to end"
         ) from None
     return f
-
-
-def _read_manifest(path: Path) -> Manifest:
-    try:
-        return Manifest.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError, ValueError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise StorageError(f"{path}: not a valid negsim manifest ({first})") from None
 
 
 def _package_version() -> str:

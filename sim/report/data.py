@@ -3,7 +3,7 @@
 Core objects:
     Results: the runs table (one row per run), the design points, the resolved experiment
         and manifest, plus the swept parameters, issues and actors read off the columns.
-    load_results: read and check a results directory.
+    load_results: read a results directory through the verified reader.
     Target: what a report explains: ``agreement``, ``stillborn`` or one package term
         (``package:<issue>=<option>``); `parse_target` validates the text form.
     flag / agreed: boolean run columns with missing values read as False.
@@ -24,7 +24,15 @@ import pandas as pd
 import yaml
 
 from sim.errors import UserError
-from sim.report.labels import PARAM, PKG, UTIL, Labels, read_labels, scenario_names
+from sim.report.labels import (
+    PARAM,
+    PKG,
+    UTIL,
+    Labels,
+    labels_of,
+    read_labels,
+    scenario_names,
+)
 
 REQUIRED = ("run_id", "point_id", "seed", "agreement")
 
@@ -43,8 +51,12 @@ class Results:
         params: the ``param.<path>`` columns, in file order.
         issues: the issues of the ``pkg.<issue>`` columns.
         actors: the actors of the ``u.<actor>`` columns.
-        labels: readable names from the base scenario.
+        labels: readable names from the base scenario (as swept, when stored).
         scenario_path: the base scenario file, when it could be located.
+        scenarios: the complete scenario dicts as swept (``scenarios.yaml``), keyed as the
+            experiment names them, or None for a directory without that copy.
+        base: the key of the base scenario in ``scenarios``.
+        warnings: one line per scenario file that changed since the sweep read it.
     """
 
     path: Path
@@ -57,6 +69,9 @@ class Results:
     actors: tuple[str, ...]
     labels: Labels
     scenario_path: Path | None
+    scenarios: dict[str, dict] | None = None
+    base: str | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def spec(self) -> dict:
@@ -154,41 +169,54 @@ def resolve_param(name: str, results: Results) -> str:
     return column
 
 
-def load_results(path: str | Path) -> Results:
-    """Load a results directory written by ``negsim sweep``.
+def load_results(path: str | Path, strict: bool = False) -> Results:
+    """Load a results directory written by ``negsim sweep``, through the verified reader.
+
+    Only the part files the manifest records are read, each checked against its recorded
+    sha256 (`sim.experiment.dataset`). Design points are rebuilt from the copy of the
+    scenarios stored beside the results; the scenario files the sweep read are compared
+    with their recorded hashes (``Results.warnings``).
+
+    Args:
+        path: the results directory.
+        strict: refuse the directory when a scenario file changed since the sweep.
 
     Raises:
-        UserError: when the directory or its runs dataset is missing or malformed.
+        UserError: when the directory or its runs dataset is missing, altered or malformed
+            (one line per file, then how to repair it), or (``strict``) a scenario file
+            changed since the sweep.
     """
+    from sim.experiment import dataset
+    from sim.experiment.layout import EXPERIMENT, POINTS
+    from sim.experiment.sources import changed_sources, read_stored
+
     path = Path(path)
-    if not path.is_dir():
-        raise UserError(f"{path}: not a results directory (it does not exist)")
-    runs_path = path / "runs"
-    if not runs_path.exists():
-        raise UserError(f"{path}: no 'runs' dataset; is this the --out directory of a sweep?")
-    try:
-        runs = pd.read_parquet(runs_path)
-    except Exception as exc:  # pyarrow raises several types for corrupt data
-        raise UserError(f"{runs_path}: cannot read the Parquet dataset: {exc}") from None
+    manifest = dataset.read_manifest(path)
+    table = dataset.read_runs(path, manifest=manifest)
+    if table is None:
+        raise UserError(f"{path / 'runs'}: the dataset has no runs")
+    runs = table.to_pandas()
     missing = [c for c in REQUIRED if c not in runs.columns]
     if missing:
-        raise UserError(f"{runs_path}: missing columns: {', '.join(missing)}")
-    if runs.empty:
-        raise UserError(f"{runs_path}: the dataset has no runs")
+        raise UserError(f"{path / 'runs'}: missing columns: {', '.join(missing)}")
     runs = _normalise(runs)
     points = None
-    if (path / "points.parquet").exists():
-        try:
-            points = pd.read_parquet(path / "points.parquet")
-        except Exception as exc:
-            raise UserError(f"{path / 'points.parquet'}: cannot read: {exc}") from None
-    experiment = _read_yaml(path / "experiment.yaml")
-    manifest = _read_json(path / "manifest.json")
+    if POINTS in manifest.files:
+        points = dataset.read_points(path, manifest).to_pandas()
+    experiment: dict = {}
+    if EXPERIMENT in manifest.files:
+        experiment = _yaml(dataset.read_side(path, EXPERIMENT, manifest), path / EXPERIMENT)
+    changed = tuple(changed_sources(path, manifest))
+    if strict and changed:
+        raise UserError([*changed, f"{path}: --strict: refused because the scenario files "
+                         "changed since the sweep"])
+    stored = read_stored(path, manifest)
     inner = experiment.get("experiment")
     spec = inner if isinstance(inner, dict) else experiment
     scenario_path = _scenario_path(spec, path)
     params = tuple(c for c in runs.columns if c.startswith(PARAM))
-    labels = read_labels(scenario_path)
+    labels = (labels_of(stored.scenarios[stored.base]) if stored is not None
+              else read_labels(scenario_path))
     names = {
         PARAM + str(p.get("path")): str(p["label"])
         for p in spec.get("parameters") or []
@@ -199,13 +227,16 @@ def load_results(path: str | Path) -> Results:
         runs=runs,
         points=points,
         experiment=experiment,
-        manifest=manifest,
+        manifest=manifest.model_dump(mode="json"),
         params=params,
         issues=tuple(c[len(PKG):] for c in runs.columns if c.startswith(PKG)),
         actors=tuple(c[len(UTIL):] for c in runs.columns if c.startswith(UTIL)),
         labels=Labels(labels.issues, labels.options, labels.actors, labels.state, names,
                       scenario_names(path)),
         scenario_path=scenario_path,
+        scenarios=None if stored is None else stored.scenarios,
+        base=None if stored is None else stored.base,
+        warnings=changed,
     )
 
 
@@ -221,25 +252,13 @@ def _normalise(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.sort_values("run_id", kind="stable").reset_index(drop=True)
 
 
-def _read_yaml(path: Path) -> dict:
-    if not path.exists():
-        return {}
+def _yaml(data: bytes, path: Path) -> dict:
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
-    except (OSError, yaml.YAMLError) as exc:
+        doc = yaml.load(data, Loader=loader)  # noqa: S506
+    except yaml.YAMLError as exc:
         raise UserError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
-    return data if isinstance(data, dict) else {}
-
-
-def _read_json(path: Path) -> dict:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{path}: cannot read: {exc}") from None
-    return data if isinstance(data, dict) else {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _scenario_path(spec: dict, directory: Path) -> Path | None:
@@ -260,7 +279,18 @@ def existing_file(path: Path, *bases: Path) -> Path | None:
 
 def read_spaces(results: Results) -> dict | None:
     """``spaces.json``: scenario key -> {issue: [option ids]}, plus the base key; or None."""
-    doc = _read_json(results.path / "spaces.json")
+    from sim.experiment import dataset
+    from sim.experiment.layout import SPACES
+
+    manifest = dataset.read_manifest(results.path)
+    if SPACES not in manifest.files:
+        return None
+    try:
+        doc = json.loads(dataset.read_side(results.path, SPACES, manifest))
+    except ValueError as exc:
+        raise UserError(f"{results.path / SPACES}: cannot read: {exc}") from None
+    if not isinstance(doc, dict):
+        return None
     scenarios = doc.get("scenarios")
     if not isinstance(scenarios, dict) or "base" not in doc:
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,16 +48,21 @@ class Doc:
         self.blocks.append(("img", Path(path), caption))
 
     def markdown(self, base: Path) -> str:
-        """The report as Markdown, images linked relative to ``base``."""
-        out = [f"# {self.title}", ""]
+        """The report as Markdown, images linked relative to ``base``.
+
+        Text is escaped as the HTML writer escapes it: only ``**bold**`` and `` `code` ``
+        are markup; every other character a label or a question may hold (``*``, ``_``,
+        ``[``, ``<``, ``|``...) is written literally.
+        """
+        out = [f"# {md_text(self.title)}", ""]
         for block in self.blocks:
             kind = block[0]
             if kind == "h":
-                out += ["#" * block[1] + " " + block[2], ""]
+                out += ["#" * block[1] + " " + md_text(block[2]), ""]
             elif kind == "p":
-                out += [block[1], ""]
+                out += [md_text(block[1]), ""]
             elif kind == "ul":
-                out += [f"- {line}" for line in block[1]] + [""]
+                out += [f"- {md_text(line)}" for line in block[1]] + [""]
             elif kind == "table":
                 header, rows = block[1], block[2]
                 out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
@@ -65,7 +71,8 @@ class Doc:
                 out.append("")
             elif kind == "img":
                 rel = block[1].relative_to(base).as_posix()
-                out += [f"![{block[2]}]({rel})", "", f"*{block[2]}*", ""]
+                caption = md_text(block[2])
+                out += [f"![{caption}]({rel})", "", f"*{caption}*", ""]
         return "\n".join(out).rstrip() + "\n"
 
     def html(self) -> str:
@@ -116,7 +123,41 @@ code {{ background: #f4f4f4; padding: 0 0.2em; }}
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(text.replace("\n", " "))
+
+
+_MD_SPECIAL = re.compile(
+    r"[\\*\[\]<>|~]"  # always markup somewhere
+    r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"  # emphasis (inside a word, _ is literal)
+    r"|&(?=#?[A-Za-z0-9]+;)"  # an entity reference
+)
+_MD_LINE_START = re.compile(r"^(\s*)(?:(>|[#+-](?=\s|$))|(\d+)([.)])(?=\s|$))")
+
+
+def _md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
+def _md_block_start(m: re.Match[str]) -> str:
+    if m.group(2):
+        return f"{m.group(1)}\\{m.group(2)}"
+    return f"{m.group(1)}{m.group(3)}\\{m.group(4)}"
+
+
+def md_text(text: str) -> str:
+    r"""Escape text for Markdown, keeping ``**bold**`` and `` `code` `` (as `_inline` does).
+
+    Example:
+        >>> print(md_text("Russia *(Putin)* [ru] <b> `a_b` **x_y**"))
+        Russia \*(Putin)\* \[ru\] \<b\> `a_b` **x_y**
+    """
+    parts = text.split("`")
+    escaped = ["**".join(_md_escape(b) for b in p.split("**")) if i % 2 == 0 else p
+               for i, p in enumerate(parts)]
+    if len(parts) % 2 == 0:  # an unpaired backtick is a character, not code
+        escaped[-2:] = [escaped[-2] + "\\`" + _md_escape(parts[-1])]
+    out = "`".join(escaped)
+    return _MD_LINE_START.sub(_md_block_start, out, count=1)
 
 
 def _inline(text: str) -> str:

@@ -5,7 +5,8 @@ Core objects:
         ``u.<actor>`` columns.
     Labels: readable names for issues, options, actors, state variables and parameters;
         every lookup falls back to the id.
-    read_labels: the labels of a base scenario file (ids only when it cannot be read).
+    read_labels / labels_of: the labels of a base scenario file (ids only when it cannot be
+        read) or of a scenario dict.
     scenario_names: the scenario names a results directory recorded in its Parquet
         metadata (`sim.experiment.labels`), by the ``param.scenario`` value naming each.
 """
@@ -100,6 +101,11 @@ def read_labels(scenario_path: Path | None) -> Labels:
         raw = load_raw(scenario_path)
     except ScenarioError:
         return Labels()
+    return labels_of(raw)
+
+
+def labels_of(raw: dict) -> Labels:
+    """The labels of a scenario dict (as read from its file, or complete as swept)."""
     issues = raw.get("issues") or {}
     actors = raw.get("actors") or {}
     state = ((raw.get("dynamics") or {}).get("state")) or {}

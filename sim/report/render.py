@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim import glossary
+from sim.atomic import atomic_write
 from sim.errors import UserError
 from sim.report.data import load_results, parse_target, resolve_param
 from sim.report.document import Doc
@@ -53,8 +54,11 @@ def _notes(doc: Doc, facts: Facts, point: int, run: pd.Series | None) -> None:
     lines.append("Package feasibility: the `feasible_rows` of each run's design point in "
                  "`points.parquet`.")
     if run is not None:
+        source = ("the scenarios as swept (`scenarios.yaml`)" if facts.results.scenarios
+                  is not None else "the base scenario file as it is now")
         lines.append("Utility space and bargaining solutions: recomputed (`sim.core.analysis`) "
-                     "from the base scenario with the representative point's parameter values.")
+                     f"from {source} with the representative point's parameter values.")
+    lines += [f"Changed since the sweep: {w}." for w in facts.results.warnings]
     doc.items(lines)
 
 
@@ -69,7 +73,7 @@ STEPS = ("rates, packages, discovery and sensitivity",
 
 def build_report(
     directory: str | Path, x: str | None = None, y: str | None = None,
-    target: str = "agreement", replay: bool = True,
+    target: str = "agreement", replay: bool = True, strict: bool = False,
     progress: Callable[[int, str], None] | None = None,
 ) -> Path:
     """Write ``report.md``, ``report.html`` and the figures into a results directory.
@@ -81,6 +85,7 @@ def build_report(
         target: ``agreement``, ``stillborn`` or ``package:<issue>=<option>``.
         replay: re-analyse and re-simulate the representative point and run (utility
             space, negotiation dance, trajectories).
+        strict: refuse the directory when a scenario file changed since the sweep.
         progress: called with ``(k, step)`` as step k (1-based) of `STEPS` begins; the
             replay step is skipped without ``replay``.
 
@@ -94,7 +99,7 @@ def build_report(
         if progress is not None:
             progress(k, STEPS[k - 1])
 
-    results = load_results(directory)
+    results = load_results(directory, strict=strict)
     tgt = parse_target(target, results)
     axes = [resolve_param(name, results) for name in (x, y) if name]
     if len(axes) == 2 and axes[0] == axes[1]:
@@ -124,8 +129,9 @@ def build_report(
     doc.items(glossary.lines())
     step(6)
     md = results.path / "report.md"
-    md.write_text(doc.markdown(results.path), encoding="utf-8")
-    (results.path / "report.html").write_text(doc.html(), encoding="utf-8")
+    text, page = doc.markdown(results.path).encode("utf-8"), doc.html().encode("utf-8")
+    atomic_write(md, lambda f: f.write(text))
+    atomic_write(results.path / "report.html", lambda f: f.write(page))
     return md
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.atomic import atomic_path
 from sim.errors import UserError
 from sim.experiment.reachable import PackageSpace
 from sim.report import figures
@@ -37,9 +38,10 @@ if TYPE_CHECKING:
 def scenario_at_point(results: Results, point_id: int) -> Scenario:
     """The validated scenario of one design point, rebuilt from the experiment.
 
-    The base scenario (or the point's value of the ``scenario`` parameter, relative to the
-    experiment file) is loaded and completed with its defaults, then every swept value is
-    set as the sweep's workers set it (`sim.experiment.point.scenario_for_point`).
+    From the scenarios as swept (``scenarios.yaml``) when the directory stores them: the
+    base scenario (or the point's value of the ``scenario`` parameter) with every swept
+    value set as the sweep's workers set it (`sim.experiment.point.scenario_for_point`).
+    A directory without that copy falls back to the scenario files as they are now.
 
     Raises:
         UserError: when the base scenario cannot be found or a value no longer applies.
@@ -47,6 +49,9 @@ def scenario_at_point(results: Results, point_id: int) -> Scenario:
     from sim.experiment.point import complete_scenario, scenario_for_point
 
     values = point_params(results, point_id)
+    if results.scenarios is not None and results.base is not None:
+        scenario, _ = scenario_for_point(results.scenarios, results.base, values, point_id)
+        return scenario
     file = results.scenario_path
     variant = values.pop("scenario", None)
     if isinstance(variant, str):
@@ -151,7 +156,9 @@ def _dance(doc: Doc, facts: Facts, scenario: Scenario, run: pd.Series, out: Path
     doc.para(f"Re-simulated from seed {int(run['seed'])}: {replayed}. Recorded in the "
              f"results: {recorded}{verdict}.")
     names = {a: (act.label or a) for a, act in scenario.actors.items()}
-    path = dance(result, out / "dance.png", names, scenario.name)
+    path = out / "dance.png"
+    with atomic_path(path) as tmp:
+        dance(result, tmp, names, scenario.name)
     doc.image(path, "Proposals round by round: each actor's utility of what was put on the "
                     "table, with its reservation value")
     trace = result.trace
