@@ -12,7 +12,16 @@ import sys
 
 import typer
 
-from sim.cli import reachable_cmd, report_cmd, run_cmd, scenario_cmds, solve_cmd, sweep_cmd
+from sim.cli import (
+    dashboard_cmd,
+    reachable_cmd,
+    report_cmd,
+    run_cmd,
+    scenario_cmds,
+    score_cmd,
+    solve_cmd,
+    sweep_cmd,
+)
 from sim.errors import BUG_REPORT, InternalError, UserError
 
 app = typer.Typer(
@@ -23,7 +32,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (scenario_cmds, run_cmd, solve_cmd, sweep_cmd, reachable_cmd, report_cmd):
+for _module in (scenario_cmds, score_cmd, run_cmd, solve_cmd, sweep_cmd, reachable_cmd,
+                report_cmd, dashboard_cmd):
     _module.register(app)
 
 
