@@ -102,7 +102,7 @@ def solve_all(U: FloatArray, participants: Iterable[int], reservations: ArrayLik
 
 
 def analyze(problem: Problem, reservations: ArrayLike | None = None, diagnostics: bool = True,
-            nash_weights: ArrayLike | None = None) -> Analysis:
+            nash_weights: ArrayLike | None = None, reuse: Analysis | None = None) -> Analysis:
     """Analyse the whole outcome space of a problem.
 
     Args:
@@ -110,22 +110,29 @@ def analyze(problem: Problem, reservations: ArrayLike | None = None, diagnostics
         reservations: per-actor reservation values; defaults to the preferences'.
         diagnostics: also compute `blocks_alone` and `minimal_relaxation`.
         nash_weights: bargaining powers for the Nash solution, one per actor.
+        reuse: the analysis of a problem that differs from this one at most in its
+            reservation values and participants: its packages, utilities, red-line and
+            agenda masks and agenda frontier are taken as they are (the result is the
+            same; the what-if dashboard saves most of the time this way).
 
     Returns:
         The `Analysis`.
     """
     t0 = time.perf_counter()
-    packages = enumerate_packages(problem.radix)
-    U = utility_matrix(problem)
+    if reuse is None:
+        packages = enumerate_packages(problem.radix)
+        U = utility_matrix(problem)
+        red = red_line_ok(problem, packages)
+        agenda = agenda_ok(problem, packages)
+    else:
+        packages, U, red, agenda = reuse.packages, reuse.U, reuse.red_ok, reuse.agenda_ok
     res = resolve_reservations(problem, reservations)
-    red = red_line_ok(problem, packages)
-    agenda = agenda_ok(problem, packages)
     parts = sorted(problem.participant_indices())
     feasible = agenda.copy()
     for a in parts:
         feasible &= red[:, a]
         feasible &= reservation_ok(U, res, a)
-    pareto = pareto_mask(U, agenda)
+    pareto = pareto_mask(U, agenda) if reuse is None else reuse.pareto
     feasible_pareto = pareto_mask_subset(U, feasible, pareto)  # feasible is inside agenda
     solutions = solve_all(U, parts, res, feasible, nash_weights)
     red_lines, relax = [], None

@@ -23,21 +23,28 @@ TABS = ("Package builder", "What-if", "Negotiation player", "Results")
 
 
 @solara.component
-def Page() -> None:
-    """The whole dashboard."""
+def Header() -> None:
+    """The scenario, its size and the edits in force (re-rendered on every edit)."""
     b = state.base()
     v = state.current()
+    n_edits = len(state.edits.value)
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f'<div class="negsim-header">{v.problem.n_outcomes:,} packages over '
+        f"{v.problem.n_issues} issues, {v.n_feasible:,} feasible · "
+        f"{n_edits} what-if edit(s) in force · scenario file: {b.path}</div>"))
+
+
+@solara.component
+def Page() -> None:
+    """The whole dashboard (only the open tab is rendered)."""
+    b = state.base()
     solara.Title(f"negsim: {b.scenario.name}")
     solara.Style(CSS)
     with solara.Column(style={"padding": "12px 20px"}):
-        n_edits = len(state.edits.value)
         solara.Markdown(f"### negsim · {b.scenario.name}")
-        solara.HTML(tag="div", unsafe_innerHTML=(
-            f'<div class="negsim-header">{v.problem.n_outcomes:,} packages over '
-            f"{v.problem.n_issues} issues, {v.n_feasible:,} feasible · "
-            f"{n_edits} what-if edit(s) in force · scenario file: {b.path}</div>"))
+        Header()
         solara.Markdown(GLOSSARY, style={"font-size": "12px"})
-        with solara.lab.Tabs():
+        with solara.lab.Tabs(lazy=True):
             with solara.lab.Tab(TABS[0]):
                 PackageBuilder()
             with solara.lab.Tab(TABS[1]):

@@ -63,6 +63,16 @@ def summary(path: str | Path) -> dict[str, Any]:
             "reached": reached}
 
 
+def _open(path: str) -> dict[str, Any] | str:
+    """`summary` of ``path``, or the error message when it cannot be read."""
+    if not path:
+        return ""
+    try:
+        return summary(path)
+    except UserError as exc:
+        return str(exc)
+
+
 def rate_grid(loaded: Loaded, outcome: str, x: str, y: str) -> dict[str, pd.DataFrame]:
     """Per (y, x) cell: the ``outcome`` rate, its Wilson interval and the run count."""
     points = point_outcomes(loaded, Target(outcome))
@@ -93,15 +103,15 @@ def Results() -> None:
                          continuous_update=False, classes=["negsim-results-dir"])
         solara.Button("Open", on_click=lambda: opened.set(directory.value), color="primary",
                       classes=["negsim-open"])
+    found = solara.use_memo(lambda: _open(opened.value), dependencies=[opened.value])
     if not opened.value:
         solara.Text("Give a directory written by `negsim sweep` (or start the dashboard with "
                     "--results DIR).")
         return
-    try:
-        s = solara.use_memo(lambda: summary(opened.value), dependencies=[opened.value])
-    except UserError as exc:
-        solara.Error(str(exc))
+    if isinstance(found, str):
+        solara.Error(found)
         return
+    s = found
     doc, loaded = s["reachable"], s["results"]
     labels = loaded.labels
     n = doc["n_runs"]

@@ -23,7 +23,7 @@ from typing import Any
 import solara
 
 from sim.dashboard.text import Names
-from sim.dashboard.whatif import Base, Edits, View, edited, hashable, view
+from sim.dashboard.whatif import Base, Edits, View, edited, hashable, utility_edits, view
 from sim.errors import UserError
 from sim.experiment.paths import PathProblem
 
@@ -62,7 +62,9 @@ def names() -> Names:
 
 @lru_cache(maxsize=64)
 def _view(path: str, changes: Edits) -> View:
-    return view(edited(_base(path), changes))
+    key = utility_edits(changes)
+    reuse = None if key == changes else _view(path, key).analysis
+    return view(edited(_base(path), changes), reuse=reuse)
 
 
 def current(changes: Edits | None = None) -> View:

@@ -117,4 +117,7 @@ CSS = """
 .negsim-neg { color: #c62828; font-weight: bold; } .negsim-pos { color: #2e7d32; }
 .negsim-issue { font-weight: 600; min-width: 260px; max-width: 260px; font-size: 13px; }
 .negsim-glossary { font-size: 12px; color: #444; }
+.v-btn { text-transform: none !important; letter-spacing: normal !important; }
+.v-btn-toggle { flex-wrap: wrap; }
+.v-btn-toggle > .v-btn.v-btn--active { background: #1565c0 !important; color: #fff !important; }
 """

@@ -19,6 +19,7 @@ page are the numbers of the command line by construction.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from sim.experiment.point import complete_scenario
 from sim.scenario import Scenario, compile_problem, validate_data
 
 __all__ = ["PARAMS", "SEATING", "Base", "Edits", "Mapped", "View", "apply_edits", "edited",
-           "hashable", "pair_frontier", "view"]
+           "hashable", "pair_frontier", "utility_edits", "view"]
 
 #: The path that replaces the protocol's parameters whole (when the table changes).
 PARAMS = "protocol.params"
@@ -179,11 +180,28 @@ class View:
         return tuple(int(o) for o in self.analysis.packages[row])
 
 
-def view(scenario: Scenario) -> View:
-    """Compile and analyse an (edited) scenario, timing it."""
+#: Edits that leave the utilities, red lines and agenda as they are.
+_UTILITY_FREE = re.compile(
+    r"^(protocol|dynamics)([.\[]|$)|^actors\.[a-z0-9_]+\.(reservation|participates)$")
+
+
+def utility_edits(edits: Edits) -> Edits:
+    """The edits that change utilities, red lines or the agenda (weights, values...)."""
+    return tuple((p, v) for p, v in edits if not _UTILITY_FREE.match(p))
+
+
+def view(scenario: Scenario, reuse: Analysis | None = None) -> View:
+    """Compile and analyse an (edited) scenario, timing it.
+
+    Args:
+        scenario: the edited scenario.
+        reuse: the analysis of the same scenario before edits that only move reservation
+            values, participants, the protocol or the dynamics (`utility_edits` tells);
+            its utilities, masks and agenda frontier are reused.
+    """
     t0 = time.perf_counter()
     problem = compile_problem(scenario)
-    analysis = analyze(problem, diagnostics=False)
+    analysis = analyze(problem, diagnostics=False, reuse=reuse)
     parts = list(problem.participant_indices())
     inside = analysis.agenda_ok & analysis.red_ok[:, parts].all(axis=1)
     return View(scenario=scenario, problem=problem, analysis=analysis, inside=inside,
