@@ -149,7 +149,6 @@ def test_the_page_shows_labels_the_glossary_and_four_panels(page):
         assert page.get_by_role("tab", name=tab).is_visible()
     assert "Russia (Putin)" in text and "Crimea" in text
     assert "united_states" not in text and "ukrainian_claim" not in text  # labels, not ids
-    shot(page, "builder")
 
 
 def test_a_reservation_slider_moves_the_feasible_count_as_negsim_analyze_does(page, tmp_path):
@@ -203,10 +202,10 @@ def test_a_drafted_package_scores_as_negsim_score_does(page):
     pareto = page.locator(".negsim-pareto-badge").inner_text()
     assert pareto == ("Pareto-optimal" if doc["pareto_optimal"] else "Pareto-dominated")
     assert doc["nearest_feasible"] is not None
+    shot(page, "builder")
     page.locator(".negsim-draft-nearest").click()
     page.locator(".negsim-feasible-badge", has_text="feasible").filter(
         has_not_text="not").wait_for()
-    shot(page, "builder_drafted")
 
 
 def test_stepping_a_negotiation_fills_the_round_table_as_negsim_run_does(page, tmp_path):

@@ -31,7 +31,7 @@ def Header() -> None:
     solara.HTML(tag="div", unsafe_innerHTML=(
         f'<div class="negsim-header">{v.problem.n_outcomes:,} packages over '
         f"{v.problem.n_issues} issues, {v.n_feasible:,} feasible · "
-        f"{n_edits} what-if edit(s) in force · scenario file: {b.path}</div>"))
+        f"{n_edits} what-if edit(s) in force · scenario file: {b.path.name}</div>"))
 
 
 @solara.component

@@ -41,14 +41,25 @@ def ActorControls() -> None:
         path = f"actors.{a}.participates"
         solara.Checkbox(label=names.actor(a), value=bool(state.value(path)),
                         on_value=state.setter(path, bool))
-    with solara.Details("Weights (normalised to sum 1)"):
-        for a in b.scenario.actors:
-            with solara.Details(names.actor(a)):
-                for i in b.scenario.issues:
-                    path = f"actors.{a}.weights.{i}"
-                    solara.SliderFloat(names.issue(i), value=float(state.value(path)),
-                                       min=0.0, max=1.0, step=0.01,
-                                       on_value=state.setter(path, _cent))
+    Weights()
+
+
+@solara.component
+def Weights() -> None:
+    """One actor's weights at a time (only the chosen actor's sliders are rendered)."""
+    names = state.names()
+    actors = state.base().scenario.actors
+    by_label = {names.actor(a): a for a in actors}
+    chosen = solara.use_reactive("")
+    solara.Select("Weights of (normalised to sum 1)", value=chosen.value,
+                  values=["", *by_label], on_value=chosen.set)
+    a = by_label.get(chosen.value)
+    if a is None:
+        return
+    for i in state.base().scenario.issues:
+        path = f"actors.{a}.weights.{i}"
+        solara.SliderFloat(names.issue(i), value=float(state.value(path)), min=0.0, max=1.0,
+                           step=0.01, on_value=state.setter(path, _cent))
 
 
 @solara.component

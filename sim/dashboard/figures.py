@@ -68,7 +68,7 @@ def utility_space(v: View, x: int, y: int, drafted: int | None,
     series: list[Option] = [
         {"name": f"all {allowed.size:,} packages (density)", "type": "scatter",
          "data": density, "symbol": "rect", "symbolSize": 7, "silent": True,
-         "itemStyle": {"color": "#555"}, "z": 1},
+         "itemStyle": {"color": "#c4c4c4"}, "z": 1},
         {"name": f"feasible ({feas.size:,})", "type": "scatter", "data": points,
          "symbolSize": 6, "itemStyle": {"color": "#1f77b4", "opacity": 0.75}, "z": 3,
          "tooltip": {"formatter": "{b}"}},
@@ -122,8 +122,14 @@ def _mark(name: str, symbol: str, colour: str, x: float, y: float, text: str) ->
 
 def _grids(n: int, top: float = 8.0, height: float = 88.0) -> list[Option]:
     gap = height / n
-    return [{"left": 150, "right": 20, "top": f"{top + k * gap:.1f}%",
-             "height": f"{gap - 5:.1f}%"} for k in range(n)]
+    return [{"left": 50, "right": 20, "top": f"{top + k * gap + 3:.1f}%",
+             "height": f"{gap - 8:.1f}%"} for k in range(n)]
+
+
+def _panel_name(text: str) -> Option:
+    """A y axis named above its panel (long labels fit)."""
+    return {"name": text, "nameLocation": "end", "nameGap": 6,
+            "nameTextStyle": {"align": "left", "fontSize": 11, "color": "#333"}}
 
 
 def dance(trace: pd.DataFrame, actors: Sequence[str], labels: Mapping[str, str],
@@ -163,10 +169,7 @@ def dance(trace: pd.DataFrame, actors: Sequence[str], labels: Mapping[str, str],
                    "name": "round" if k == n - 1 else "", "nameLocation": "middle",
                    "nameGap": 22, "axisLabel": {"show": k == n - 1}} for k in range(n)],
         "yAxis": [{"type": "value", "gridIndex": k, "min": 0, "max": 1, "splitNumber": 2,
-                   "name": labels.get(a, a), "nameLocation": "middle", "nameGap": 40,
-                   "nameRotate": 0, "nameTextStyle": {"align": "right", "width": 100,
-                                                      "overflow": "break"}}
-                  for k, a in enumerate(actors)],
+                   **_panel_name(labels.get(a, a))} for k, a in enumerate(actors)],
         "series": series,
     }
 
@@ -182,10 +185,7 @@ def war_state(trace: pd.DataFrame, names: Sequence[str], labels: Mapping[str, st
         "xAxis": [{"type": "value", "gridIndex": k, "min": 0, "max": max(deadline - 1, 1),
                    "axisLabel": {"show": k == n - 1}} for k in range(n)],
         "yAxis": [{"type": "value", "gridIndex": k, "scale": True, "splitNumber": 2,
-                   "name": labels.get(v, v), "nameLocation": "middle", "nameGap": 45,
-                   "nameRotate": 0, "nameTextStyle": {"align": "right", "width": 95,
-                                                      "overflow": "break", "fontSize": 10}}
-                  for k, v in enumerate(names)],
+                   **_panel_name(labels.get(v, v))} for k, v in enumerate(names)],
         "series": [{"name": labels.get(v, v), "type": "line", "xAxisIndex": k,
                     "yAxisIndex": k, "symbolSize": 4,
                     "data": [[int(r), _r(s)] for r, s in zip(trace["round"],
@@ -195,7 +195,8 @@ def war_state(trace: pd.DataFrame, names: Sequence[str], labels: Mapping[str, st
 
 
 def heatmap(rate: pd.DataFrame, low: pd.DataFrame, high: pd.DataFrame, runs: pd.DataFrame,
-            xlabel: str, ylabel: str, title: str) -> Option:
+            xlabel: str, ylabel: str, title: str,
+            level: Callable[[str, object], str] | None = None) -> Option:
     """A rate over two parameters (rows: y levels, columns: x levels), with intervals.
 
     Args:
@@ -206,7 +207,9 @@ def heatmap(rate: pd.DataFrame, low: pd.DataFrame, high: pd.DataFrame, runs: pd.
         xlabel: the x parameter's label.
         ylabel: the y parameter's label.
         title: what the rate is.
+        level: ``(axis, value) -> text`` for the tick labels (axis ``x`` or ``y``).
     """
+    show = level or (lambda _axis, v: _level(v))
     cells = []
     lo, hi = low.to_numpy(dtype=float), high.to_numpy(dtype=float)
     n = runs.to_numpy(dtype=float)
@@ -220,15 +223,15 @@ def heatmap(rate: pd.DataFrame, low: pd.DataFrame, high: pd.DataFrame, runs: pd.
         "title": {"text": f"{title} (Wilson 95% interval, runs)", "left": "center",
                   "textStyle": {"fontSize": 13}},
         "grid": {"left": 90, "right": 40, "top": 40, "bottom": 90},
-        "xAxis": {"type": "category", "data": [_level(c) for c in rate.columns],
+        "xAxis": {"type": "category", "data": [show("x", c) for c in rate.columns],
                   "name": xlabel, "nameLocation": "middle", "nameGap": 30},
-        "yAxis": {"type": "category", "data": [_level(i) for i in rate.index],
+        "yAxis": {"type": "category", "data": [show("y", i) for i in rate.index],
                   "name": ylabel, "nameLocation": "middle", "nameGap": 60},
         "visualMap": {"min": 0, "max": 1, "calculable": False, "orient": "horizontal",
                       "left": "center", "bottom": 0, "inRange": {
                           "color": ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]}},
         "series": [{"name": title, "type": "heatmap", "data": cells,
-                    "label": {"show": True, "fontSize": 11, "color": "#fff",
+                    "label": {"show": True, "fontSize": 11, "lineHeight": 15, "color": "#fff",
                               "textBorderColor": "#000", "textBorderWidth": 2}}],
     }
 

@@ -159,7 +159,12 @@ def RateMap(loaded: Loaded, varied: list[str]) -> None:
         solara.Select("Rate", value=outcome.value, values=["agreement", "stillborn"],
                       on_value=outcome.set)
     grid = rate_grid(loaded, outcome.value, x.value, y.value)
+    axes = {"x": x.value, "y": y.value}
+
+    def level(axis: str, v: object) -> str:
+        return labels.value(axes[axis], v) if v != "all points" else str(v)
+
     option = figures.heatmap(grid["rate"], grid["low"], grid["high"], grid["runs"],
                              labels.param(x.value), labels.param(y.value),
-                             f"{outcome.value} rate")
+                             f"{outcome.value} rate", level)
     solara.FigureEcharts(option=option, attributes={"style": "height: 380px; width: 100%;"})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sim.core.problem import Problem
@@ -38,6 +38,7 @@ class Names:
 
     scenario: Scenario
     problem: Problem
+    _terms: dict[tuple[int, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     def actor(self, actor: str) -> str:
         """The actor's label."""
@@ -75,10 +76,13 @@ class Names:
         return sep.join(f"{self.issue(i)}: {self.option(i, o)}" for i, o in package.items())
 
     def row_terms(self, row: int, sep: str = "\n") -> str:
-        """Package ``row`` in words."""
-        from sim.core.analysis import package_dict
+        """Package ``row`` in words (cached: the figures ask for many rows per change)."""
+        key = (int(row), sep)
+        if key not in self._terms:
+            from sim.core.analysis import package_dict
 
-        return self.terms(package_dict(self.problem, row), sep)
+            self._terms[key] = self.terms(package_dict(self.problem, row), sep)
+        return self._terms[key]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], cls: str,
