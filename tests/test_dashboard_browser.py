@@ -56,10 +56,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> Path:
-    """A small sweep (two formats x two patience values x 12 seeds) to browse."""
+    """A small sweep (two formats x two patience values x 8 seeds) to browse."""
     where = tmp_path_factory.mktemp("sweep")
     experiment = {
-        "name": "browser", "scenario": str(ALASKA), "seed": 11, "replicates": 12,
+        "name": "browser", "scenario": str(ALASKA), "seed": 11, "replicates": 8,
         "design": {"kind": "grid"},
         "parameters": [
             {"path": "scenario", "label": "format",
@@ -70,6 +70,12 @@ def sweep(tmp_path_factory) -> Path:
     (where / "exp.yaml").write_text(yaml.safe_dump(experiment))
     negsim("sweep", where / "exp.yaml", "--workers", "1", "--out", where / "results")
     return where / "results"
+
+
+@pytest.fixture(scope="module")
+def analysis() -> dict:
+    """``negsim analyze --json`` of the Alaska scenario, as the command prints it."""
+    return json.loads(negsim("analyze", ALASKA, "--json"))
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +137,13 @@ def shot(page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         time.sleep(1.0)  # let the charts draw
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
+        path = Path(SHOTS) / f"{name}.png"
+        page.screenshot(path=str(path))
+        from PIL import Image  # matplotlib's dependency: keep the committed PNGs small
+
+        with Image.open(path) as im:
+            small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+        small.save(path, optimize=True)
 
 
 def open_tab(page, name: str) -> None:
@@ -151,11 +163,12 @@ def test_the_page_shows_labels_the_glossary_and_four_panels(page):
     assert "united_states" not in text and "ukrainian_claim" not in text  # labels, not ids
 
 
-def test_a_reservation_slider_moves_the_feasible_count_as_negsim_analyze_does(page, tmp_path):
+def test_a_reservation_slider_moves_the_feasible_count_as_negsim_analyze_does(
+        page, tmp_path, analysis):
     open_tab(page, "What-if")
     count = page.locator(".negsim-feasible")
     count.wait_for()
-    start = json.loads(negsim("analyze", ALASKA, "--json"))["n_feasible"]
+    start = analysis["n_feasible"]
     assert int(count.get_attribute("data-value")) == start
     thumb = page.locator(".negsim-res-russia [role=slider]")
     assert thumb.get_attribute("aria-valuenow") == "0.55"
@@ -179,8 +192,8 @@ def test_a_reservation_slider_moves_the_feasible_count_as_negsim_analyze_does(pa
 PICKS = {"crimea": "ukrainian_claim", "security_guarantees": "peacekeepers_and_weapons"}
 
 
-def test_a_drafted_package_scores_as_negsim_score_does(page):
-    nash = json.loads(negsim("analyze", ALASKA, "--json"))["solutions"]["nash"]["package"]
+def test_a_drafted_package_scores_as_negsim_score_does(page, analysis):
+    nash = analysis["solutions"]["nash"]["package"]
     drafted = {**nash, **PICKS}
     for issue, option in PICKS.items():
         page.locator(f".negsim-opt-{issue}-{option}").click()
