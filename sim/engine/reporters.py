@@ -23,12 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    import mesa
-
-    from sim.engine.model import NegotiationModel
+import mesa
 
 __all__ = ["ROUND_FIELDS", "agent_reporters", "model_reporters", "opening_row"]
 
@@ -54,11 +51,13 @@ def opening_row(columns: list[str], actors: tuple[str, ...], reservations: list[
     return row
 
 
-def _field(name: str, model: NegotiationModel) -> Any:
+# The reporters take the model as ``Any``: `sim.engine.model` imports this module, and
+# naming its class here (even for type checking only) would close an import cycle.
+def _field(name: str, model: Any) -> Any:
     return model.current[name]
 
 
-def _outcome(model: NegotiationModel) -> str | None:
+def _outcome(model: Any) -> str | None:
     return None if model.outcome is None else model.outcome.reason
 
 
