@@ -2,6 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: install demo test bench lint clean
 
@@ -13,7 +14,15 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-demo: install
+# The demo needs the project alone, not the test tools of the dev extra (a dev install,
+# when there is a current one, already holds everything).
+$(DEMO_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then :; else \
+		$(PIP) install --quiet --upgrade pip && $(PIP) install --quiet -e . ; fi
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(VENV)/bin/negsim analyze scenarios/alaska_summit.yaml
 	$(VENV)/bin/negsim run scenarios/alaska_summit.yaml --seed 1
 	$(VENV)/bin/negsim sweep experiments/demo.yaml --out results/demo --overwrite

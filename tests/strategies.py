@@ -130,9 +130,10 @@ _SNAKE = _snake(6)
 
 _SOURCES = (
     {"assumption": "assumed"},
-    {"quote": "stated in the article"},
+    {"quote": "stated in the article", "supports": "value"},
     {"assumption": "Une hypoth\u00e8se, \u00ab entre guillemets \u00bb"},
-    {"quote": "\u201cA typographic quote\u201d \u2014 with a dash"},
+    {"quote": "\u201cA typographic quote\u201d \u2014 with a dash", "supports": "ordering",
+     "derivation": "the direction only"},
 )
 
 
@@ -140,7 +141,7 @@ _FIXED_SOURCES = st.sampled_from(_SOURCES)
 
 
 def sources(free_text: bool = False) -> st.SearchStrategy[dict]:
-    """Provenance: exactly one of a non-empty ``quote`` or ``assumption``.
+    """Provenance: exactly one of a non-empty ``quote`` (graded) or ``assumption``.
 
     By default drawn from a few fixed sources (cheap: scenarios hold hundreds of them);
     ``free_text=True`` draws arbitrary non-blank text as well.
@@ -152,7 +153,8 @@ def sources(free_text: bool = False) -> st.SearchStrategy[dict]:
     return st.one_of(
         fixed,
         st.builds(lambda t: {"assumption": t}, text),
-        st.builds(lambda t: {"quote": t}, text),
+        st.builds(lambda t, g: {"quote": t, "supports": g}, text,
+                  st.sampled_from(["value", "ordering", "topic"])),
     )
 
 

@@ -101,9 +101,11 @@ def test_figures_are_json_options_with_the_labels(base):
     option = figures.utility_space(v, 1, 2, v.solution("nash"), names.actors, names.row_terms)
     json.dumps(option)
     series = {s["name"] for s in option["series"]}
-    assert {"feasible (125)", "Nash package", "KS package", "drafted package"} <= series
+    feasible_name = f"feasible ({v.n_feasible:,})"
+    assert {feasible_name, "Nash package", "KS package", "drafted package"} <= series
     assert option["xAxis"]["name"] == "utility of Russia (Putin)"
-    feasible = next(s for s in option["series"] if s["name"] == "feasible (125)")
+    feasible = next(s for s in option["series"] if s["name"] == feasible_name)
+    assert len(feasible["data"]) == v.n_feasible
     assert feasible["data"][0]["name"].startswith("Ceasefire: ")
     front = next(s for s in option["series"] if s["name"].startswith("Pareto frontier"))
     xs = [p[0] for p in front["data"]]

@@ -210,3 +210,40 @@ def test_the_facade_analyzes_and_simulates_a_scenario_file():
     solved = sim.solve(scenario)
     assert solved.protocol == scenario.protocol.kind
     assert set(solved.to_json()) == {"package", "round", "proposer", "utilities"}
+
+
+def test_a_strategy_bug_is_an_internal_error_with_exit_code_1(tmp_path, capsys):
+    """A strategy that bypasses the red-line guard is a bug (exit 1), not bad input (2)."""
+    from sim.cli import main
+    from sim.engine.strategies.base import Strategy, StrategyParams
+
+    class Rogue(Strategy[StrategyParams]):
+        """Proposes a package outside its own red lines. Source: a test of the errors."""
+
+        name = "throwaway_rogue"
+
+        def aspiration(self, obs):
+            return 0.0
+
+        def propose(self, obs):  # overrides the guarded public method: a bug
+            return int(np.flatnonzero(~obs.acceptable)[0])
+
+        def _propose(self, obs):
+            return None
+
+        def _respond(self, obs, offer):
+            return False
+
+    strategies.register(Rogue)
+    try:
+        scenario = tmp_path / "s.yaml"
+        scenario.write_text(
+            MINI.read_text() + "\ndefault_strategy: {kind: throwaway_rogue}\n"
+            "protocol: {kind: alternating_offers, deadline: 5}\n"
+        )
+        assert main(["run", str(scenario), "--json"]) == 1
+    finally:
+        strategies.STRATEGIES.unregister("throwaway_rogue")
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "internal error" in err and "strategy bug" in err and "report" in err

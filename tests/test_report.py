@@ -15,6 +15,7 @@ from test_report_data import ISSUES, PATIENCE, write_results
 from sim.cli import main
 from sim.report.document import pct
 from sim.report.render import build_report, summarize
+from sim.report.sections import REASONS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 FIGURES = ("rates_heatmap.png", "packages.png", "utility_space.png", "dance.png",
@@ -74,7 +75,7 @@ def test_numbers_equal_the_parquet_data(report):
     # the most frequent package, its count and its share of agreements
     counts = raw[raw["agreement"]].groupby([f"pkg.{i}" for i in ISSUES]).size()
     top = int(counts.max())
-    assert f"| P1 | {top} | {pct(top / deals)} |" in md
+    assert re.search(rf"\| #1 \| [^|]+ \| {top} \| {re.escape(pct(top / deals))} \|", md)
     voted = raw["ratified"].dropna()
     assert (f"deals put to the ratifiers: {len(voted)}; ratified: {int(voted.sum())} "
             f"({pct(voted.mean())})") in md
@@ -117,7 +118,9 @@ def test_cli_writes_report_and_prints_path(tmp_path, capsys):
     code = main(["report", str(out), "--target", "package:ukraine_nato=deferred",
                  "--x", "protocol.sequencing", "--y", "actors.russia.patience", "--no-replay"])
     assert code == 0
-    assert capsys.readouterr().out.strip() == str(out / "report.md")
+    printed = capsys.readouterr()
+    assert printed.out.splitlines() == [str(out / "report.md"), str(out / "report.html")]
+    assert "report: [1/6] rates, packages" in printed.err  # progress goes to stderr
     md = (out / "report.md").read_text()
     raw = pd.read_parquet(out / "runs")
     hit = raw["agreement"] & (raw["pkg.ukraine_nato"] == "deferred")
@@ -174,7 +177,7 @@ def test_real_sweep_report(real_report):
         assert f"| {p:g} | {len(g)} | {pct(g['agreement'].mean())} |" in md
     reasons = raw["reason"].value_counts()
     for reason, count in reasons.items():
-        assert f"| {reason} | {count} | {pct(count / n)} |" in md
+        assert f"| {REASONS[reason]} | {count} | {pct(count / n)} |" in md  # in words
     # the representative run, re-simulated from its recorded seed, ends as recorded
     assert re.search(r"Re-simulated from seed \d+: [^.]+\. Recorded in the results: "
                      r"[^.]+ \(reproduced\)\.", md)

@@ -75,7 +75,8 @@ def test_variants_extend_the_base_in_a_few_lines():
 def test_europe_split_has_no_bloc_and_four_european_agents():
     s = load_scenario(ROOT / "scenarios" / "europe_split.yaml")
     assert "europe" not in s.actors
-    assert {"united_kingdom", "france", "germany", "frontline_states"} <= set(s.actors)
+    assert {"troop_contributors", "non_contributors", "frontline_states",
+            "sanctions_sceptic"} <= set(s.actors)
     assert len(s.actors) == 7
 
 

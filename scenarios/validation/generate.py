@@ -49,8 +49,13 @@ def scenario(name: str, n: int, K: int, discount: list[float], kind: str, deadli
         "actors": actors,
         "protocol": {
             "kind": kind,
-            "deadline": deadline,
-            "acceptance": {"veto": [] if quota != "all" else "all", "quota": quota},
+            "deadline": {"value": deadline, "source": {
+                "assumption": "Validation: a horizon long enough for the finite game to approach "
+                              "the infinite-horizon solution under test."}},
+            "acceptance": {"veto": [] if quota != "all" else "all",
+                           "quota": quota if quota == "all" else {"value": quota, "source": {
+                               "assumption": "Validation: a majority of three (the proposer "
+                                             "plus one other), the rule under test."}}},
             "walk_away": False,
         },
     }

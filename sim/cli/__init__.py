@@ -22,11 +22,20 @@ from sim.cli import (
     solve_cmd,
     sweep_cmd,
 )
+from sim.cli.helptext import reflow
 from sim.errors import BUG_REPORT, InternalError, UserError
 
 app = typer.Typer(
     name="negsim",
-    help="negsim: agent-based simulator of multi-party negotiations.",
+    help="negsim: agent-based simulator of multi-party negotiations.\n\n"
+    "Start with a scenario file (scenarios/*.yaml): analyze its outcome space, run one "
+    "negotiation, solve its equilibrium; sweep an experiment file (experiments/*.yaml) "
+    "and report on its results directory.\n\n"
+    "Examples:\n"
+    "  negsim analyze scenarios/alaska_summit.yaml\n"
+    "  negsim run scenarios/zelenskyy_at_table.yaml --seed 1\n"
+    "  negsim sweep experiments/demo.yaml --out results/demo\n"
+    "  negsim report results/demo",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -35,6 +44,8 @@ app = typer.Typer(
 for _module in (scenario_cmds, score_cmd, run_cmd, solve_cmd, sweep_cmd, reachable_cmd,
                 report_cmd, dashboard_cmd):
     _module.register(app)
+for _command in app.registered_commands:  # prose reflowed, examples one a line
+    _command.help = _command.help or reflow(getattr(_command.callback, "__doc__", None))
 
 
 def main(argv: list[str] | None = None) -> int:

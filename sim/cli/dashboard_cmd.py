@@ -31,7 +31,15 @@ def dashboard(
     results: Annotated[Path | None, typer.Option(
         "--results", help="A sweep results directory to open in the results browser.")] = None,
 ) -> None:
-    """Serve the dashboard: package builder, what-if controls, player, results browser."""
+    """Serve the dashboard: package builder, what-if controls, player, results browser.
+
+    A Solara page on http://HOST:PORT/ (loopback by default) with four panels; it needs the
+    optional extra negsim[dashboard]. Ctrl-C stops it.
+
+    Examples:
+      negsim dashboard
+      negsim dashboard scenarios/zelenskyy_at_table.yaml --port 8800
+    """
     from sim.api import load
 
     scenario_file = file if file is not None else DEFAULT_SCENARIO

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.report.labels import Labels
 
 TOP_PACKAGES = 5
 
@@ -20,7 +23,14 @@ def reachable(
     directory: Annotated[Path, typer.Argument(help="Results directory of a sweep.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Agreement rates, packages reached, feasible packages never reached, the SPE."""
+    """Agreement rates, packages reached, feasible packages never reached, the SPE.
+
+    Tables name issues, options and actors by their labels; --json gives the ids.
+
+    Examples:
+      negsim reachable results/demo
+      negsim reachable results/demo --json
+    """
     from sim.experiment.reachable import reachable as summarise
 
     doc = summarise(directory)
@@ -34,21 +44,47 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
-def _short(package: dict[str, str] | None) -> str:
+def labels_of(directory: Path) -> tuple[Labels, dict[str, str]]:
+    """The labels a sweep recorded in its Parquet metadata (ids only when there are none).
+
+    Returns:
+        The labels of issues, options, actors, state variables and parameters, and the
+        names of the scenarios by the ``param.scenario`` value that selects them.
+    """
+    from sim.experiment.labels import read_labels_doc
+    from sim.report.labels import Labels
+
+    doc = read_labels_doc(directory / "points.parquet") or {}
+
+    def mapping(key: str) -> dict:
+        value = doc.get(key)
+        return value if isinstance(value, dict) else {}
+
+    labels = Labels(mapping("issues"), mapping("options"), mapping("actors"), mapping("state"),
+                    mapping("params"))
+    return labels, {str(k): str(v) for k, v in mapping("scenarios").items()}
+
+
+def _terms(package: dict[str, str] | None, labels: Labels) -> str:
     if not package:
         return "-"
-    return ", ".join(f"{i}={o}" for i, o in package.items())
+    return "; ".join(f"{labels.issue(i)}: {labels.option(i, o)}" for i, o in package.items())
 
 
 def render(directory: Path, doc: dict) -> None:
-    """Print ``doc`` (the ``--json`` object) as rich tables."""
+    """Print ``doc`` (the ``--json`` object) as rich tables, ids shown by their labels."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    console = Console(width=140)
+    from sim.cli.render import print_terms
+
+    labels, scenarios = labels_of(directory)
+    console = Console(width=140, highlight=False)
     console.print(
-        f"[bold]{directory}[/bold]: {doc['n_runs']:,} runs, agreement {_pct(doc['agreement_rate'])}"
-        f", stillborn {_pct(doc['stillborn_rate'])}, {len(doc['by_point']):,} design points"
+        f"[bold]{escape(str(directory))}[/bold]: {doc['n_runs']:,} runs, agreement "
+        f"{_pct(doc['agreement_rate'])}, stillborn {_pct(doc['stillborn_rate'])}, "
+        f"{len(doc['by_point']):,} design points"
     )
     top = doc["reached"][:TOP_PACKAGES]
     spe = doc["spe"][0]["package"] if len(doc["spe"]) == 1 else None
@@ -61,8 +97,11 @@ def render(directory: Path, doc: dict) -> None:
             table.add_column("SPE", style="italic")
         issues = list(dict.fromkeys(i for e in top for i in e["package"]))
         for issue in issues:
-            cells = [e["package"].get(issue, "-") for e in top]
-            table.add_row(issue, *cells, *([spe.get(issue, "-")] if spe else []))
+            cells = [labels.option(issue, e["package"][issue]) if issue in e["package"] else "-"
+                     for e in top]
+            if spe:
+                cells.append(labels.option(issue, spe[issue]) if issue in spe else "-")
+            table.add_row(escape(labels.issue(issue)), *[escape(c) for c in cells])
         extra = [""] if spe else []
         table.add_row("[bold]runs[/bold]", *[f"{e['count']:,}" for e in top], *extra)
         table.add_row("[bold]share[/bold]", *[_pct(e["share"]) for e in top], *extra)
@@ -83,14 +122,14 @@ def render(directory: Path, doc: dict) -> None:
     never = doc["never_reached_feasible"]
     console.print(f"Feasible packages never reached (union over points): {len(never):,}")
     for pkg in never[:3]:
-        console.print(f"  {_short(pkg)}")
+        console.print(f"  {escape(_terms(pkg, labels))}")
     if len(never) > 3:
         console.print(f"  ... and {len(never) - 3:,} more (see --json)")
     points = Table(title="By design point")
     points.add_column("point", justify="right")
     params = list(doc["by_point"][0]["params"]) if doc["by_point"] else []
     for p in params:
-        points.add_column(".".join(p.split(".")[-2:]), overflow="fold")
+        points.add_column(escape(labels.param("param." + p)), overflow="fold")
     for name in ("runs", "agreement", "stillborn", "packages", "top share", "never reached"):
         points.add_column(name, justify="right")
     points.add_column("SPE reached", justify="right")
@@ -103,7 +142,7 @@ def render(directory: Path, doc: dict) -> None:
         )
         points.add_row(
             str(pt["point_id"]),
-            *[_fmt(pt["params"][p]) for p in params],
+            *[escape(_fmt(pt["params"][p], scenarios)) for p in params],
             f"{pt['n_runs']:,}",
             _pct(pt["agreement_rate"]),
             _pct(pt["stillborn_rate"]),
@@ -113,9 +152,12 @@ def render(directory: Path, doc: dict) -> None:
             _pct(spe_share),
         )
     console.print(points)
+    print_terms(console, "feasible", "Pareto-optimal", "Nash distance", "stillborn", "SPE")
 
 
-def _fmt(value) -> str:
+def _fmt(value, scenarios: dict[str, str]) -> str:
+    if isinstance(value, str) and value in scenarios:
+        return scenarios[value]  # a scenario file, by its name
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, str) and value.endswith((".yaml", ".yml")):

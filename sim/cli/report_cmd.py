@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -44,10 +45,27 @@ def report(
                      "instead of writing the report."),
     ] = False,
 ) -> None:
-    """Write DIR/report.md, DIR/report.html and DIR/figures/*.png; print the report's path."""
-    from sim.report.render import build_report, summarize
+    """Write DIR/report.md, DIR/report.html and DIR/figures/*.png; print both reports' paths.
+
+    Progress goes to stderr, one line per step.
+
+    Examples:
+      negsim report results/demo
+      negsim report results/demo --target stillborn --no-replay
+      negsim report results/demo --summary
+    """
+    from sim.report.render import STEPS, build_report, summarize
 
     if summary:
         typer.echo(json.dumps(summarize(directory, target=target), indent=2))
         return
-    typer.echo(str(build_report(directory, x=x, y=y, target=target, replay=replay)))
+    start = time.monotonic()
+
+    def progress(k: int, step: str) -> None:
+        typer.echo(f"report: [{k}/{len(STEPS)}] {step} ({time.monotonic() - start:.1f} s)",
+                   err=True)
+
+    md = build_report(directory, x=x, y=y, target=target, replay=replay, progress=progress)
+    typer.echo(f"report: done in {time.monotonic() - start:.1f} s", err=True)
+    typer.echo(str(md))
+    typer.echo(str(md.with_suffix(".html")))

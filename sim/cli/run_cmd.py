@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: The seed used when ``--seed`` is not given (printed in the account).
 DEFAULT_SEED = 0
 #: Fixed console width, so the readable account does not depend on the terminal.
-WIDTH = 110
+WIDTH = 132
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +48,15 @@ def run(
         typer.Option("--plot", help="Draw the negotiation dance to this image (e.g. .png)."),
     ] = None,
 ) -> None:
-    """Simulate one negotiation: who proposed what, the outcome and every actor's utility."""
+    """Simulate one negotiation: who proposed what, the outcome and every actor's utility.
+
+    The same seed gives the same run, byte for byte.
+
+    Examples:
+      negsim run scenarios/zelenskyy_at_table.yaml --seed 1
+      negsim run scenarios/alaska_summit.yaml --seed 1 --json
+      negsim run scenarios/trump_impatient.yaml --plot dance.png --trace t.parquet
+    """
     from sim.api import load, simulate
 
     scenario = load(file)
@@ -82,12 +90,16 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
     """Print the readable account of a collected run.
 
     Rounds: who proposed, what changed from the previous proposal of the stage (the
-    first proposal of a stage in full), every actor's utility of it and who accepted.
-    Then the outcome, the package in words, each actor's utility, and whether the deal
-    was ratified or stillborn.
+    first proposal of a stage in full), every actor's utility of it, who accepted and
+    what happened (agreement, stillborn deal, walk-outs). Then the outcome, the package in
+    words, each actor's utility, whether the deal was ratified or stillborn, and the
+    terms used. Issues, options and actors are named by their labels.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from sim.cli.render import print_terms
 
     console = Console(width=width, highlight=False)
     spec = scenario.protocol
@@ -96,7 +108,7 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
     option_label = {i: dict(iss.options) for i, iss in scenario.issues.items()}
     actor_label = {a: (act.label or a) for a, act in scenario.actors.items()}
     actors = list(scenario.actors)
-    console.print(f"[bold]{scenario.name}[/bold]")
+    console.print(f"[bold]{escape(scenario.name)}[/bold]")
     console.print(
         f"protocol {spec.kind}, sequencing {spec.sequencing}, deadline {result.deadline} "
         f"rounds; seed {result.seed}"
@@ -105,12 +117,12 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
     assert trace is not None  # collected: `run` collects whenever it prints this account
     table = Table(title="Round by round (utilities of each proposal)", expand=True)
     table.add_column("round", justify="right", no_wrap=True)
-    table.add_column("proposer", no_wrap=True)
+    table.add_column("proposer", max_width=12)
     table.add_column("proposal: changes from the previous one", ratio=1, min_width=36,
                      overflow="fold")
     for a in actors:
-        table.add_column(a.replace("_", " "), justify="right", no_wrap=False, max_width=9)
-    table.add_column("accepted by", max_width=14, overflow="fold")
+        table.add_column(escape(actor_label[a]), justify="right", max_width=11)
+    table.add_column("accepted by", max_width=16)
     previous: dict[str, str] = {}
     stage = None
     columns = [str(c) for c in trace.columns]
@@ -118,33 +130,21 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
         rec = dict(zip(columns, values, strict=True))
         if rec["stage"] != stage:
             stage, previous = rec["stage"], {}
-        words = rec["package"]
-        if words is None:
-            what = "(passes)"
-        else:
-            current = dict(item.split("=", 1) for item in words.split("; "))
-            changed = {i: o for i, o in current.items() if previous.get(i) != o}
-            what = ", ".join(f"{i}={o}" for i, o in changed.items()) or "(same as before)"
-            previous = current
-        utilities = [
-            "" if rec[f"utility_{a}"] != rec[f"utility_{a}"] else f"{rec[f'utility_{a}']:.2f}"
-            for a in actors
-        ]
-        accepted = [a for a in actors if rec[f"response_{a}"] is True]
-        note = ", ".join(accepted) or "-"
-        if rec["event"]:
-            note += f" [{rec['event']}]"
-        if rec["walked"]:
-            note += f" ({rec['walked']} walked out)"
-        table.add_row(str(rec["round"]), str(rec["proposer"]), what, *utilities, note)
+        table.add_row(
+            str(rec["round"]),
+            escape(actor_label.get(str(rec["proposer"]), str(rec["proposer"]))),
+            escape(_changes(rec["package"], previous, issue_label, option_label)),
+            *[_utility(rec[f"utility_{a}"]) for a in actors],
+            escape(_note(rec, actors, actor_label)),
+        )
     console.print(table)
-    console.print(f"[bold]Outcome:[/bold] {_outcome(result, actor_label)}")
+    console.print(f"[bold]Outcome:[/bold] {escape(_outcome(result, actor_label))}")
     if result.package is not None:
         pkg = Table(title="The deal" if result.agreement else "The package on record")
         pkg.add_column("issue")
         pkg.add_column("option")
         for i, o in result.package.items():
-            pkg.add_row(issue_label.get(i, i), option_label.get(i, {}).get(o, o))
+            pkg.add_row(escape(issue_label.get(i, i)), escape(option_label.get(i, {}).get(o, o)))
         console.print(pkg)
     uts = Table(title="Each actor's utility" + ("" if result.agreement else " (no deal: "
                                                    "its reservation value)"))
@@ -153,7 +153,7 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
     if result.deal_utilities is not None and not result.agreement:
         uts.add_column("of the rejected deal", justify="right")
     for a in actors:
-        cells = [actor_label[a], f"{result.utilities[a]:.3f}"]
+        cells = [escape(actor_label[a]), f"{result.utilities[a]:.3f}"]
         if result.deal_utilities is not None and not result.agreement:
             cells.append(f"{result.deal_utilities[a]:.3f}")
         uts.add_row(*cells)
@@ -165,6 +165,49 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
         pareto = "yes" if result.pareto_optimal else "no"
         nash = ("n/a" if result.nash_distance is None else f"{result.nash_distance:.3f}")
         console.print(f"Pareto-optimal: {pareto}; distance to the Nash point: {nash}")
+    terms = ["Pareto-optimal", "Nash", "Nash distance"] if result.agreement else []
+    terms += ["reservation value", *(["stillborn"] if result.ratified is not None else [])]
+    print_terms(console, *terms)
+
+
+def _accepted(value: object) -> bool:
+    """Whether a ``response_<actor>`` cell says yes (numpy or pandas boolean, or NA)."""
+    try:
+        return bool(value == True)  # noqa: E712 - numpy booleans are not ``True``
+    except TypeError:  # pandas.NA: the actor gave no answer
+        return False
+
+
+def _utility(value: object) -> str:
+    return "" if value is None or value != value else f"{float(value):.2f}"  # type: ignore[arg-type]
+
+
+def _changes(words: str | None, previous: dict[str, str], issue_label: dict[str, str],
+             option_label: dict[str, dict[str, str]]) -> str:
+    """What a proposal changes from ``previous`` (updated in place), in labels."""
+    if words is None or words != words:
+        return "(passes)"
+    current = dict(item.split("=", 1) for item in words.split("; "))
+    changed = {i: o for i, o in current.items() if previous.get(i) != o}
+    previous.clear()
+    previous.update(current)
+    if not changed:
+        return "(same as before)"
+    return "\n".join(
+        f"{issue_label.get(i, i)}: {option_label.get(i, {}).get(o, o)}" for i, o in changed.items()
+    )
+
+
+def _note(rec: dict, actors: list[str], actor_label: dict[str, str]) -> str:
+    """Who accepted the proposal, and what happened in the round."""
+    accepted = [actor_label[a] for a in actors if _accepted(rec[f"response_{a}"])]
+    note = ", ".join(accepted) or "-"
+    if rec["event"]:
+        note += f" [{rec['event']}]"
+    if rec["walked"]:
+        walked = ", ".join(actor_label.get(a, a) for a in str(rec["walked"]).split(","))
+        note += f" ({walked} walked out)"
+    return note
 
 
 def _outcome(result: RunResult, actor_label: dict[str, str]) -> str:

@@ -27,7 +27,16 @@ def score(
         "--package", help="The package: issue=option,... (every issue, ids as in the file).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Score a package: utilities and margins, red lines broken, Pareto, nearest feasible."""
+    """Score a package: utilities and margins, red lines broken, Pareto, nearest feasible.
+
+    Each actor's utility of the package and its margin to its reservation value, the red
+    lines the package breaks, whether it is feasible and Pareto-optimal (with a package that
+    dominates it), and the nearest feasible package. Every issue must be given.
+
+    Examples:
+      negsim score tests/data/mini.yaml --package ceasefire=in_package,land=frozen
+      negsim score tests/data/mini.yaml --package ceasefire=none,land=ceded --json
+    """
     from sim.api import load
     from sim.api import score as score_package
     from sim.scenario import compile_problem

@@ -45,6 +45,10 @@ def sweep(
 
     Results: a Parquet dataset (runs/), points.parquet, experiment.yaml and manifest.json.
     Running the same command again completes an interrupted sweep without duplicating runs.
+
+    Examples:
+      negsim sweep experiments/demo.yaml --workers 2 --out results/demo
+      negsim sweep experiments/q2_us_pressure.yaml --scheduler tcp://HOST:8786
     """
     from sim.experiment.runner import SweepOptions
     from sim.experiment.runner import sweep as run_sweep

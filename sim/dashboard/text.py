@@ -1,7 +1,8 @@
 """Words for the dashboard: labels from the scenario, package terms, the glossary, tables.
 
 Core objects:
-    GLOSSARY: the one-line glossary (Pareto, Nash, KS, reservation value, stillborn, SPE).
+    GLOSSARY: the one-line glossary (Pareto, Nash, KS, reservation value, stillborn, SPE),
+        from `sim.glossary`.
     Names: the scenario's labels for actors, issues, options, red lines, state variables
         and events; every lookup falls back to the id, so raw ids never show where a
         label exists.
@@ -17,18 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.core.problem import Problem
+from sim.glossary import lines
 from sim.scenario import Scenario
 
 __all__ = ["GLOSSARY", "Names", "table"]
 
-GLOSSARY = (
-    "**Pareto-optimal**: no other package is at least as good for everyone and better for "
-    "someone · **Nash**: the package maximising the product of everyone's gains over their "
-    "reservation values · **KS** (Kalai-Smorodinsky): the package giving everyone the same "
-    "largest share of their best possible gain · **reservation value**: what an actor gets "
-    "with no deal; it accepts nothing worth less · **stillborn**: a deal struck at the summit "
-    "that those left outside refuse to ratify · **SPE** (subgame-perfect equilibrium): what "
-    "fully rational actors would agree on under the protocol"
+#: The glossary's terms, defined once for the CLI, the reports and the page (`sim.glossary`).
+GLOSSARY_TERMS = ("Pareto-optimal", "Nash", "Kalai-Smorodinsky (KS)", "reservation value",
+                  "stillborn", "SPE")
+GLOSSARY = " · ".join(
+    f"**{line.split(': ', 1)[0]}**: {line.split(': ', 1)[1]}" for line in lines(*GLOSSARY_TERMS)
 )
 
 

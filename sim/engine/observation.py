@@ -56,6 +56,8 @@ class Observation:
         patience: this actor's discount factor per round (1: time costs it nothing).
         ascending_utilities: shape (m,), ``sorted_utilities`` in ascending order, for
             binary searches (shared by every observation of the stage; read-only).
+        issue_rank: shape (n_issues,), each issue's rank by id: ties between issues are
+            broken by it, so the order of issues in a file changes nothing.
     """
 
     round: int
@@ -75,6 +77,7 @@ class Observation:
     weights: np.ndarray
     patience: float = 1.0
     ascending_utilities: np.ndarray | None = None
+    issue_rank: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,9 @@ class MediatorObservation:
         texts: the rows drafted so far, oldest first.
         objections: aligned with ``texts``: for each text, party index -> the issues that
             party objected to (an empty tuple when it accepted the text).
+        tiebreak: shape (k,), a key ordering packages of equal standing independently of
+            the order of issues in the file (None: the row).
+        issue_rank: shape (n_issues,), each issue's rank by id (None: the index).
     """
 
     round: int
@@ -118,6 +124,8 @@ class MediatorObservation:
     feasible: np.ndarray
     texts: tuple[int, ...] = ()
     objections: tuple[dict[int, tuple[int, ...]], ...] = ()
+    tiebreak: np.ndarray | None = None
+    issue_rank: np.ndarray | None = None
 
 
 def readonly(a: np.ndarray) -> np.ndarray:

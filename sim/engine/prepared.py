@@ -110,6 +110,10 @@ class Prepared:
         pareto_agenda: shape (k,), bool, the frontier of the agenda-allowed packages.
         nash_row: the Nash package (see the module docstring), or None.
         neutral_utilities: shape (k,), zeros: a neutral mediator's utilities.
+        canonical: shape (k,), a per-package key independent of the order of issues in the
+            file (`canonical_key`): every tie between packages is broken by it.
+        issue_rank: shape (n_issues,), each issue's position among the issue ids sorted:
+            every tie between issues is broken by it.
         analysis: the scenario's `sim.core.analysis.Analysis` (without diagnostics).
     """
 
@@ -130,6 +134,8 @@ class Prepared:
     pareto_agenda: np.ndarray
     nash_row: int | None
     neutral_utilities: np.ndarray
+    canonical: np.ndarray
+    issue_rank: np.ndarray
     analysis: Analysis | None = field(default=None, repr=False)
     _views: dict = field(default_factory=dict, repr=False)
 
@@ -170,7 +176,7 @@ class Prepared:
 
     def _build_view(self, key: tuple) -> StageView:
         n = self.problem.n_actors
-        canon = canonical_key(self.problem, self.packages)
+        canon = self.canonical
         all_issues = tuple(range(self.problem.n_issues))
         if key == ("package",):
             candidate = self.agenda_ok
@@ -282,6 +288,8 @@ def prepare(problem: Problem) -> Prepared:
         pareto_agenda=readonly(pareto_agenda),
         nash_row=None if nash is None else int(nash),
         neutral_utilities=readonly(np.zeros(U.shape[0])),
+        canonical=readonly(canonical_key(problem, analysis.packages)),
+        issue_rank=readonly(issue_rank(problem)),
         analysis=analysis,
     )
 
@@ -299,3 +307,11 @@ def canonical_key(problem: Problem, packages: np.ndarray) -> np.ndarray:
     for j, i in enumerate(perm):
         key = key * radix[j] + packages[:, i].astype(np.int64)
     return key
+
+
+def issue_rank(problem: Problem) -> np.ndarray:
+    """Each issue's position among the issue ids sorted (ties between issues go by it)."""
+    order = np.argsort(np.array(problem.issues, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank

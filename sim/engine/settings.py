@@ -45,9 +45,15 @@ class _Model(BaseModel):
 
 
 class SpecSource(_Model):
-    """Provenance (same shape as `sim.scenario.schema.Source`)."""
+    """Provenance (same shape as `sim.scenario.sources.Source`; the loader checks it there).
+
+    The engine ignores it: `sim.scenario.numbers.strip_engine_provenance` removes
+    provenance from the engine slots of a file before validation.
+    """
 
     quote: str | None = None
+    supports: str | None = None
+    derivation: str | None = None
     assumption: str | None = None
 
 

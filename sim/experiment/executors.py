@@ -22,6 +22,7 @@ import multiprocessing as mp
 import os
 import re
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
@@ -36,6 +37,10 @@ SCHEDULER_ADDRESS = re.compile(
     r"(\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+)"  # host, or [IPv6]
     r"(:\d{1,5})?/?"  # optional port
 )
+
+
+#: Seconds Dask may take to connect to a scheduler (its ``Client(timeout=...)``).
+CONNECT_TIMEOUT = 15.0
 
 
 class SweepError(UserError):
@@ -172,12 +177,20 @@ class Dask(_FutureExecutor):
                 "install it with: pip install 'negsim[distributed]'"
             ) from None
         self._distributed = distributed
+        start = time.monotonic()
         try:
-            self._client = distributed.Client(address, timeout="15s", set_as_default=False)
+            self._client = distributed.Client(
+                address, timeout=f"{CONNECT_TIMEOUT:g}s", set_as_default=False
+            )
         except (OSError, TimeoutError, ValueError) as exc:
+            waited = time.monotonic() - start
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            # Dask states its timeout setting, which is not the time the attempt took.
+            first = re.sub(r" after [\d.]+ ?s$", "", first)
             raise SweepError(
-                f"--scheduler: cannot connect to the Dask scheduler at {address}: {first}"
+                f"--scheduler: cannot connect to the Dask scheduler at {address}: {first} "
+                f"(gave up after {waited:.1f} s; the connect timeout is "
+                f"{CONNECT_TIMEOUT:g} s)"
             ) from None
         self.workers = max(1, sum(self._client.nthreads().values()))
         self._job = job

@@ -36,7 +36,8 @@ def sweep(
         chunk_size: runs per task (default: guided).
         resume: require an existing results directory of this experiment.
         overwrite: replace an existing results directory.
-        progress: progress mode (default: quiet; None chooses as the CLI does).
+        progress: progress mode: quiet (the default; 'none' is the same), bar, lines or
+            ci; None chooses as the CLI does.
 
     Returns:
         What the sweep did (`SweepSummary`); read the results with `sim.load_results`.

@@ -36,7 +36,7 @@ from sim.experiment.design import run_seed
 from sim.experiment.executors import Executor, SweepError, make_executor
 from sim.experiment.plan import Plan, load_plan, validate_points
 from sim.experiment.point import Job
-from sim.experiment.progress import Progress
+from sim.experiment.progress import MODES, Progress
 from sim.experiment.worker import PointInfo, prepare_points, run_chunk
 
 if TYPE_CHECKING:
@@ -66,7 +66,12 @@ class SweepOptions:
         scheduler: ``tcp://HOST:PORT`` of a Dask scheduler, or None.
         resume: require an existing results directory of this experiment.
         overwrite: replace an existing results directory.
-        progress: progress mode (`sim.experiment.progress.MODES`), or None to choose.
+        progress: progress mode: ``quiet`` (or its alias ``none``), ``bar``, ``lines`` or
+            ``ci`` (`sim.experiment.progress.MODES`), or None to choose from the terminal
+            and the environment.
+
+    Raises:
+        SweepError: an unknown progress mode (the message lists the allowed ones).
     """
 
     out: Path | None = None
@@ -76,6 +81,16 @@ class SweepOptions:
     resume: bool = False
     overwrite: bool = False
     progress: str | None = None
+
+    def __post_init__(self) -> None:
+        mode = self.progress
+        if mode == "none":  # what people type for "no progress": the same as quiet
+            object.__setattr__(self, "progress", "quiet")
+        elif mode is not None and mode not in MODES:
+            raise SweepError(
+                f"progress: unknown mode {mode!r}; allowed: {', '.join(MODES)}, 'none' (the "
+                "same as 'quiet'), or None to choose from the terminal"
+            )
 
 
 @dataclass(frozen=True)

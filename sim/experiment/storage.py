@@ -39,6 +39,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import UserError
+from sim.experiment.labels import labelled_schema
 from sim.experiment.plan import Plan
 from sim.experiment.schema import (
     Counts,
@@ -84,7 +85,7 @@ def runs_schema(plan: Plan) -> pa.Schema:
         pa.field("n_feasible", pa.int64(), nullable=False),
     ]
     fields += [pa.field(f"spe.{i}", pa.string()) for i in plan.issues]
-    return pa.schema(fields)
+    return labelled_schema(fields, plan)
 
 
 def points_schema(plan: Plan) -> pa.Schema:
@@ -94,7 +95,7 @@ def points_schema(plan: Plan) -> pa.Schema:
     fields.append(pa.field("n_feasible", pa.int64(), nullable=False))
     fields += [pa.field(f"spe.{i}", pa.string()) for i in plan.issues]
     fields.append(pa.field("feasible_rows", pa.list_(pa.int64())))
-    return pa.schema(fields)
+    return labelled_schema(fields, plan)
 
 
 def _param_fields(plan: Plan) -> list[pa.Field]:

@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 
 from sim.errors import UserError
-from sim.report.labels import PARAM, PKG, UTIL, Labels, read_labels
+from sim.report.labels import PARAM, PKG, UTIL, Labels, read_labels, scenario_names
 
 REQUIRED = ("run_id", "point_id", "seed", "agreement")
 
@@ -203,7 +203,8 @@ def load_results(path: str | Path) -> Results:
         params=params,
         issues=tuple(c[len(PKG):] for c in runs.columns if c.startswith(PKG)),
         actors=tuple(c[len(UTIL):] for c in runs.columns if c.startswith(UTIL)),
-        labels=Labels(labels.issues, labels.options, labels.actors, labels.state, names),
+        labels=Labels(labels.issues, labels.options, labels.actors, labels.state, names,
+                      scenario_names(path)),
         scenario_path=scenario_path,
     )
 

@@ -8,6 +8,7 @@ Core objects:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sim.report.data import Results, load_results
@@ -22,6 +23,7 @@ def report(
     y: str | None = None,
     target: str = "agreement",
     replay: bool = True,
+    progress: Callable[[int, str], None] | None = None,
 ) -> Path:
     """Write the report of a results directory; returns the path of ``report.md``.
 
@@ -32,5 +34,8 @@ def report(
         target: the outcome to explain: ``agreement``, ``stillborn`` or
             ``package:<issue>=<option>``.
         replay: re-simulate the representative run (dance, dynamics).
+        progress: called with ``(k, step)`` as each step of `sim.report.render.STEPS`
+            begins (none by default).
     """
-    return build_report(Path(directory), x=x, y=y, target=target, replay=replay)
+    return build_report(Path(directory), x=x, y=y, target=target, replay=replay,
+                        progress=progress)

@@ -107,11 +107,15 @@ def package_bars(table: pd.DataFrame, path: Path) -> Path:
     """Horizontal bars of the agreed packages' counts.
 
     Args:
-        table: columns ``name`` (P1, P2...), ``count``, ``pareto`` (bool or NaN) and
-            ``feasible`` (bool or NaN), most frequent first.
+        table: columns ``name`` (the terms that tell the package apart), ``count``,
+            ``pareto`` (bool or NaN) and ``feasible`` (bool or NaN), most frequent first.
         path: where to save.
     """
-    fig = Figure(figsize=(6.4, 0.35 * len(table) + 1.4))
+    import textwrap
+
+    names = ["\n".join(textwrap.wrap(str(n), 48)) or str(n) for n in table["name"]]
+    lines = sum(n.count("\n") + 1 for n in names)
+    fig = Figure(figsize=(9.6, 0.2 * lines + 0.25 * len(table) + 1.4))
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(len(table))[::-1]
     colors = ["tab:orange" if p is True else "tab:blue" for p in table["pareto"]]
@@ -119,7 +123,7 @@ def package_bars(table: pd.DataFrame, path: Path) -> Path:
     bars = ax.barh(y, table["count"], color=colors, edgecolor="black", linewidth=0.5)
     for bar, hatch in zip(bars, hatches, strict=True):
         bar.set_hatch(hatch)
-    ax.set_yticks(y, table["name"])
+    ax.set_yticks(y, names, fontsize=8)
     ax.set_xlabel("runs ending in this package")
     from matplotlib.patches import Patch
 

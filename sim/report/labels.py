@@ -6,6 +6,8 @@ Core objects:
     Labels: readable names for issues, options, actors, state variables and parameters;
         every lookup falls back to the id.
     read_labels: the labels of a base scenario file (ids only when it cannot be read).
+    scenario_names: the scenario names a results directory recorded in its Parquet
+        metadata (`sim.experiment.labels`), by the ``param.scenario`` value naming each.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Labels:
     actors: dict[str, str] = field(default_factory=dict)
     state: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
+    scenarios: dict[str, str] = field(default_factory=dict)
 
     def issue(self, issue: str) -> str:
         """The label of ``issue``."""
@@ -46,9 +49,9 @@ class Labels:
         return self.actors.get(actor, actor)
 
     def value(self, column: str, value: object) -> str:
-        """A parameter value as shown: scenario files by their stem, floats compactly."""
+        """A parameter value as shown: scenarios by name (else file stem), floats compactly."""
         if column == PARAM + "scenario" and isinstance(value, str):
-            return Path(value).stem
+            return self.scenarios.get(value) or Path(value).stem
         if isinstance(value, float):
             return f"{value:g}"
         return str(value)
@@ -114,3 +117,12 @@ def read_labels(scenario_path: Path | None) -> Labels:
         actors={k: label(v, k) for k, v in actors.items()},
         state={k: label(v, k) for k, v in state.items()},
     )
+
+
+def scenario_names(directory: Path) -> dict[str, str]:
+    """Scenario names by ``param.scenario`` value, from ``points.parquet``'s metadata."""
+    from sim.experiment.labels import read_labels_doc
+
+    doc = read_labels_doc(directory / "points.parquet") or {}
+    names = doc.get("scenarios")
+    return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}

@@ -11,10 +11,13 @@ recorded seeds); the text only formats them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from sim import glossary
+from sim.errors import UserError
 from sim.report.data import load_results, parse_target, resolve_param
 from sim.report.document import Doc
 from sim.report.facts import Facts, compute_facts
@@ -55,9 +58,19 @@ def _notes(doc: Doc, facts: Facts, point: int, run: pd.Series | None) -> None:
     doc.items(lines)
 
 
+#: The steps `build_report` announces to its ``progress`` callback, in order, once the
+#: directory is read and the options are checked (bad input fails before any step).
+STEPS = ("rates, packages, discovery and sensitivity",
+         "outcome rates over the swept parameters", "reachable packages",
+         "utility space and the representative run, re-simulated",
+         "scenario discovery and sensitivity",
+         "writing report.md and report.html")
+
+
 def build_report(
     directory: str | Path, x: str | None = None, y: str | None = None,
     target: str = "agreement", replay: bool = True,
+    progress: Callable[[int, str], None] | None = None,
 ) -> Path:
     """Write ``report.md``, ``report.html`` and the figures into a results directory.
 
@@ -68,6 +81,8 @@ def build_report(
         target: ``agreement``, ``stillborn`` or ``package:<issue>=<option>``.
         replay: re-analyse and re-simulate the representative point and run (utility
             space, negotiation dance, trajectories).
+        progress: called with ``(k, step)`` as step k (1-based) of `STEPS` begins; the
+            replay step is skipped without ``replay``.
 
     Returns:
         The path of ``report.md``.
@@ -75,11 +90,16 @@ def build_report(
     Raises:
         UserError: a missing or malformed directory, an unknown parameter or target.
     """
+    def step(k: int) -> None:
+        if progress is not None:
+            progress(k, STEPS[k - 1])
+
     results = load_results(directory)
     tgt = parse_target(target, results)
-    for name in (x, y):
-        if name:
-            resolve_param(name, results)
+    axes = [resolve_param(name, results) for name in (x, y) if name]
+    if len(axes) == 2 and axes[0] == axes[1]:
+        raise UserError(f"--x and --y name the same parameter '{x}'")
+    step(1)
     facts = compute_facts(results, tgt)
     xcol, ycol = choose_axes(facts, x, y)
     out = results.path / FIGURES
@@ -87,15 +107,22 @@ def build_report(
     title = f"Report: {results.spec.get('name') or results.path.name}"
     doc = Doc(title)
     overview_section(doc, facts)
+    step(2)
     rates_section(doc, facts, xcol, ycol, out, chosen=bool(x or y))
+    step(3)
     packages_section(doc, facts, out)
     point = representative_point(facts.points)
     run = representative_run(results, point, tgt)
     if replay:
+        step(4)
         replay_section(doc, facts, point, run, out)
+    step(5)
     discovery_section(doc, facts)
     sensitivity_section(doc, facts)
     _notes(doc, facts, point, run if replay else None)
+    doc.heading("Terms used")
+    doc.items(glossary.lines())
+    step(6)
     md = results.path / "report.md"
     md.write_text(doc.markdown(results.path), encoding="utf-8")
     (results.path / "report.html").write_text(doc.html(), encoding="utf-8")

@@ -31,6 +31,10 @@ TOP_PACKAGES = 10
 
 TERMS_PER_TABLE = 5
 
+#: How a run ended (its ``reason``), in words.
+REASONS = {"agreement": "agreement", "stillborn": "stillborn deal (the ratifiers said no)",
+           "deadline": "no agreement by the deadline", "walk_away": "a party walked out"}
+
 
 def choose_axes(facts: Facts, x: str | None, y: str | None) -> tuple[str | None, str | None]:
     """The heat map's parameters: the user's, else the most influential varied ones.
@@ -132,7 +136,8 @@ def overview_section(doc: Doc, facts: Facts) -> None:
         reasons = runs["reason"].astype("string").fillna("(none)").value_counts()
         doc.para("How the runs ended:")
         doc.table(["reason", "runs", "share"],
-                  [[r, int(n), pct(n / len(runs))] for r, n in reasons.items()])
+                  [[REASONS.get(str(r), str(r)), int(n), pct(n / len(runs))]
+                   for r, n in reasons.items()])
 
 
 def rates_section(doc: Doc, facts: Facts, x: str | None, y: str | None, out: Path,
@@ -213,33 +218,36 @@ def packages_section(doc: Doc, facts: Facts, out: Path) -> None:
     if table.empty:
         doc.para("No run ended in agreement.")
         return
-    names = package_names(table)
+    names = package_names(table, results.issues, results.labels)
     n_deals = int(facts.packages["count"].sum())
     doc.para(
         f"{len(facts.packages)} distinct packages were agreed in {n_deals} runs; the "
         f"{len(table)} most frequent are shown. A package counts as Pareto-optimal or "
         "feasible in the chart when it was so in at least half of its runs (at their design "
-        "points); the table gives the exact shares."
+        "points); the table gives the exact shares. Each package is named by the fewest of "
+        "its terms that no other package shown has together; its full terms follow."
     )
     frame = pd.DataFrame({
-        "name": names,
+        "name": [f"#{k} {n}" for k, n in enumerate(names, 1)],
         "count": table["count"].to_numpy(),
         "pareto": [None if np.isnan(v) else bool(v >= 0.5) for v in table["pareto_share"]],
         "feasible": [None if np.isnan(v) else bool(v >= 0.5) for v in table["feasible_share"]],
     })
     path = figures.package_bars(frame, out / "packages.png")
     doc.image(path, "Agreed packages by frequency")
-    header = ["package", "runs", "share of agreements", "design points", "Pareto-optimal",
-              "feasible", *[f"u({results.labels.actor(a)})" for a in results.actors]]
+    header = ["#", "package: what sets it apart", "runs", "share of agreements",
+              "design points", "Pareto-optimal", "feasible",
+              *[f"u({results.labels.actor(a)})" for a in results.actors]]
     doc.table(header, [
-        [n, int(r["count"]), pct(r["share"]), int(r["points"]), pct(r["pareto_share"]),
+        [f"#{k}", n, int(r["count"]), pct(r["share"]), int(r["points"]), pct(r["pareto_share"]),
          pct(r["feasible_share"]), *[num(r[UTIL + a]) for a in results.actors]]
-        for n, (_, r) in zip(names, table.iterrows(), strict=True)
+        for k, (n, (_, r)) in enumerate(zip(names, table.iterrows(), strict=True), 1)
     ])
     doc.para("Terms of each package, issue by issue:")
     for start in range(0, len(table), TERMS_PER_TABLE):
         chunk = table.iloc[start:start + TERMS_PER_TABLE]
-        doc.table(["issue", *names[start:start + TERMS_PER_TABLE]], [
+        numbers = [f"#{k + 1}" for k in range(start, start + len(chunk))]
+        doc.table(["issue", *numbers], [
             [results.labels.issue(i),
              *[results.labels.option(i, str(v)) for v in chunk[PKG + i]]]
             for i in results.issues

@@ -3,7 +3,7 @@
 Core objects:
     point_outcomes: one row per design point (parameter values, run count, outcome rates).
     package_table / package_names: the agreed packages, most frequent first, and their
-        names in the report (``P1``, ``P2``...).
+        names in the report: the terms that tell each apart from the others shown.
     feasible_share: how often each agreed package lay in its design point's feasible set
         (``points.parquet``, rows as ``spaces.json`` numbers them:
         `sim.experiment.reachable.PackageSpace`).
@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim.experiment.reachable import PackageSpace
 from sim.report.data import Results, Target, agreed, flag, read_spaces
-from sim.report.labels import PARAM, PKG, UTIL
+from sim.report.labels import PARAM, PKG, UTIL, Labels
 
 NO_TERM = "—"  # a package term of an issue the run's scenario does not have
 
@@ -77,9 +77,45 @@ def package_table(results: Results) -> pd.DataFrame:
     return table.iloc[order].reset_index(drop=True)
 
 
-def package_names(packages: pd.DataFrame) -> list[str]:
-    """``P1``, ``P2``... in table order."""
-    return [f"P{i + 1}" for i in range(len(packages))]
+def package_names(packages: pd.DataFrame, issues: tuple[str, ...], labels: Labels) -> list[str]:
+    """Name each package by the fewest of its terms that tell it apart from the others.
+
+    Terms are chosen greedily: each time the term that the most packages still alike do
+    not share (ties: the term fewer packages have, then agenda order), until no other
+    package shown has all the chosen terms. Each term reads ``Issue: Option`` (labels);
+    a single package is "the only package agreed".
+    """
+    cols = [PKG + i for i in issues if PKG + i in packages]
+    if len(packages) <= 1 or not cols:
+        return ["the only package agreed"] * len(packages)
+    terms = packages[cols].astype("string").fillna(NO_TERM).to_numpy(dtype=object)
+    n = len(terms)
+    same = terms[:, None, :] == terms[None, :, :]  # (package, other, issue)
+    holders = same.sum(axis=1)  # how many packages share each package's term
+    names = []
+    for r in range(n):
+        alike = np.ones(n, dtype=bool)
+        alike[r] = False
+        chosen: list[int] = []
+        while alike.any():
+            excluded = (~same[r, alike, :]).sum(axis=0)
+            excluded[chosen] = -1
+            order = np.lexsort((np.arange(len(cols)), holders[r], -excluded))
+            j = int(order[0])
+            if excluded[j] <= 0:  # identical terms: nothing tells them apart
+                break
+            chosen.append(j)
+            alike &= same[r, :, j]
+        names.append("; ".join(
+            f"{labels.issue(issues_of(cols[j]))}: {labels.option(issues_of(cols[j]), terms[r, j])}"
+            for j in sorted(chosen)
+        ))
+    return names
+
+
+def issues_of(column: str) -> str:
+    """The issue of a ``pkg.<issue>`` column."""
+    return column[len(PKG):]
 
 
 def param_ranking(points: pd.DataFrame, params: tuple[str, ...], column: str) -> pd.Series:

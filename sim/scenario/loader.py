@@ -27,6 +27,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import UserError
+from sim.scenario.numbers import numbers, strip_engine_provenance
 from sim.scenario.schema import Scenario
 
 RED_LINE_KINDS = {"never", "at_least", "at_most", "not_both", "if_then"}
@@ -106,7 +107,7 @@ def merge(base: Any, override: Any) -> Any:
                 out[key] = copy.deepcopy(value)
         return out
     if _named_list(base) and _named_list(override):
-        items = [copy.deepcopy(x) for x in base]
+        items: list[Any] = [copy.deepcopy(x) for x in base]
         index = {item["name"]: i for i, item in enumerate(items)}
         in_override: set[str] = set()
         for item in override:
@@ -153,7 +154,27 @@ def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError([f"{path}: extends: file not found: {parent_path}"])
     base = load_raw(parent_path, (*_stack, resolved))
     data = _resolve_source_text(data, path)
+    stale = _kept_sources(base, data, ())
+    if stale:
+        raise ScenarioError([
+            f"{path}: {format_loc(loc)}: changes a value of {parent} but keeps its source; "
+            "give the new value its own source" for loc in stale
+        ])
     return merge(base, data)
+
+
+def _kept_sources(base: Any, override: Any, loc: tuple) -> list[tuple]:
+    """Paths where ``override`` replaces a sourced value but would inherit its source."""
+    if not (isinstance(base, dict) and isinstance(override, dict)):
+        return []
+    out = []
+    if ("value" in override and "source" not in override and "value" in base
+            and isinstance(base.get("source"), dict)):
+        out.append(loc)
+    for key, value in override.items():
+        if key != "source" and key in base:
+            out.extend(_kept_sources(base[key], value, (*loc, key)))
+    return out
 
 
 def _resolve_source_text(data: dict, path: Path) -> dict:
@@ -203,21 +224,53 @@ def _error_lines(exc: ValidationError, file: str) -> list[str]:
 
 
 def validate_data(data: dict, file: str = "<scenario>") -> Scenario:
-    """Validate a merged scenario dict; raise `ScenarioError` with one line per problem."""
+    """Validate a merged scenario dict; raise `ScenarioError` with one line per problem.
+
+    Sourced numbers in the engine slots are checked and reduced to plain numbers first
+    (`sim.scenario.numbers.strip_engine_provenance`); quotes are then checked against the
+    scenario's ``source_text``.
+    """
+    plain, problems = strip_engine_provenance(data)
+    lines = [f"{file}: {format_loc(loc)}: {msg}" for loc, msg in problems]
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(plain)
     except ValidationError as exc:
-        raise ScenarioError(_error_lines(exc, file)) from None
+        raise ScenarioError(list(dict.fromkeys(_error_lines(exc, file) + lines))) from None
+    if lines:
+        raise ScenarioError(list(dict.fromkeys(lines)))
     quote_errors = check_quotes(data, file)
     if quote_errors:
         raise ScenarioError(quote_errors)
     return scenario
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load, merge and validate a scenario file."""
+def unsourced_lines(data: dict, file: str = "<scenario>") -> list[str]:
+    """One line per number of a merged scenario dict that has no source (``--strict``)."""
+    lines = []
+    for n in numbers(data):
+        if n.source is None:
+            what = f"{n.value:g}" + (" (the default; the file does not state it)"
+                                     if n.default else "")
+            lines.append(f"{file}: {format_loc(n.loc)}: unsourced number {what}; write it "
+                         "as {value: ..., source: {quote: ..., supports: ...}} or with "
+                         "an assumption")
+    return lines
+
+
+def load_scenario(path: str | Path, strict: bool = False) -> Scenario:
+    """Load, merge and validate a scenario file.
+
+    Args:
+        path: the scenario file.
+        strict: also require a source for every number (`unsourced_lines`).
+    """
     data = load_raw(path)
-    return validate_data(data, str(path))
+    scenario = validate_data(data, str(path))
+    if strict:
+        lines = unsourced_lines(data, str(path))
+        if lines:
+            raise ScenarioError(lines)
+    return scenario
 
 
 def _normalise(text: str) -> str:

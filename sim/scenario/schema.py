@@ -1,8 +1,8 @@
 """Scenario files: the pydantic v2 schema (the only schema for what is negotiated).
 
 Core objects:
-    Source: provenance, either a verbatim ``quote`` from the source article or a one-line
-        ``assumption``.
+    Source: provenance (`sim.scenario.sources`), a graded verbatim ``quote`` from the source
+        article or a one-line ``assumption``.
     Sourced: a number with its provenance (``{value: 0.3, source: {...}}``).
     Issue: an issue on the agenda with its ordered options (a mapping id -> label).
     RedLine: declarative constraints (``never``, ``at_least``, ``at_most``, ``not_both``,
@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from sim.scenario.sources import Source
 from sim.scenario.specs import DynamicsSpec, ProtocolSpec, StrategySpec, reference_errors
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
@@ -38,26 +39,6 @@ SnakeId = Annotated[str, Field(pattern=SNAKE, description="snake_case identifier
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Source(_Model):
-    """Where a parameter comes from: a verbatim quote of the article, or a stated assumption."""
-
-    quote: str | None = Field(default=None, description="A verbatim passage of the source article.")
-    assumption: str | None = Field(
-        default=None, description="A one-line rationale, where the article is silent."
-    )
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Source:
-        if (self.quote is None) == (self.assumption is None):
-            raise PydanticCustomError(
-                "source", "give exactly one of 'quote' or 'assumption'"
-            )
-        text = self.quote if self.quote is not None else self.assumption
-        if not text or not text.strip():
-            raise PydanticCustomError("source", "the quote or assumption must not be empty")
-        return self
 
 
 class Sourced(_Model):
@@ -374,11 +355,11 @@ class Scenario(_Model):
                 check_red_line(loc, rl)
         seen = set()
         for k, rl in enumerate(self.constraints):
-            loc = ("constraints", k)
+            where: tuple = ("constraints", k)
             if rl.name in seen:
-                err(loc + ("name",), f"duplicate constraint name '{rl.name}'")
+                err(where + ("name",), f"duplicate constraint name '{rl.name}'")
             seen.add(rl.name)
-            check_red_line(loc, rl)
+            check_red_line(where, rl)
         errors.extend(_engine_reference_errors(self))
         if errors:
             raise ValidationError.from_exception_data("Scenario", errors)

@@ -54,7 +54,7 @@ def observe(
     return Observation(
         t, protocol.deadline, protocol.times[t], actor, protocol.n, protocol.packages, u,
         order, su, acc, float(reservation), history, on_table, values, weights,
-        float(protocol.prepared.patience[actor]), asc,
+        float(protocol.prepared.patience[actor]), asc, protocol.prepared.issue_rank,
     )
 
 

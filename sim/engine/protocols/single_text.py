@@ -170,6 +170,8 @@ class SingleText(Protocol[SingleTextParams]):
             feasible=feasible,
             texts=state.texts,
             objections=state.objections,
+            tiebreak=self.prepared.canonical,
+            issue_rank=self.prepared.issue_rank,
         )
         mediator = parties.mediator
         assert mediator is not None  # the model builds the mediator `mediator()` names

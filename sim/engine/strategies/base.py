@@ -171,9 +171,9 @@ class Strategy(ABC, Generic[P]):
 
         Rule: the issues where the package's option loses the most weighted value against
         this actor's best option on that issue (``w_i * (max v_i - v_i(option))``), largest
-        loss first (ties: the lower issue), at most `MAX_OBJECTIONS`, only positive losses.
-        Computed from the value tables, so interaction terms are ignored; memoised per row
-        while the tables and the package array stay the same objects.
+        loss first (ties: the issue whose id sorts first), at most `MAX_OBJECTIONS`, only
+        positive losses. Computed from the value tables, so interaction terms are ignored;
+        memoised per row while the tables and the package array stay the same objects.
 
         Returns:
             Issue indices, largest loss first.
@@ -197,7 +197,9 @@ class Strategy(ABC, Generic[P]):
         sf = self._shortfall
         loss = [sf[o + f] for o, f in zip(obs.packages[offer].tolist(), self._offsets,
                                           strict=True)]
-        top = sorted(range(len(loss)), key=loss.__getitem__, reverse=True)  # stable
+        rank = obs.issue_rank
+        tie = (lambda i: int(rank[i])) if rank is not None else (lambda i: i)
+        top = sorted(range(len(loss)), key=lambda i: (-loss[i], tie(i)))
         out = tuple(i for i in top[:MAX_OBJECTIONS] if loss[i] > 0.0)
         self._objections[offer] = out  # a pure function of the tables and the row
         return out

@@ -30,11 +30,13 @@ class Mediator(Strategy[MediatorParams]):
     First text: the feasible package the mediator likes best by its own utilities; ties
     (all packages, for a neutral mediator whose utilities are all equal) go to the package
     closest to the centre of every issue's option order (option ``(n - 1) // 2``, L1
-    distance), then to the lowest row. The centre is the neutral prior: it splits every
+    distance), then to the package first in the issues' id order (a key independent of the
+    order of issues in the file). The centre is the neutral prior: it splits every
     ordered issue down the middle.
 
     Revision: every issue objected to in the last text moves one step along its option
-    order, to the neighbouring option; issues with more objectors go first. Of the two
+    order, to the neighbouring option; issues with more objectors go first (ties: the issue
+    whose id sorts first). Of the two
     neighbours it prefers the one less objected to so far (objections are tallied per
     issue and option), then the one it likes better, then it alternates direction on each
     move of that issue. A move is kept only if the text stays feasible (the mediator's red
@@ -136,7 +138,9 @@ class Mediator(Strategy[MediatorParams]):
         strides, lookup = self._encoding(obs)
         code = int(np.dot(obs.packages[current], strides))
         radix = obs.radix
-        for i in sorted(objectors, key=lambda j: (-objectors[j], j)):
+        rank = obs.issue_rank
+        for i in sorted(objectors, key=lambda j: (-objectors[j],
+                                                 int(rank[j]) if rank is not None else j)):
             o = options[i]
             step = 1 if self._flips.get(i, 0) % 2 == 0 else -1
             ranked = []
@@ -190,7 +194,8 @@ class Mediator(Strategy[MediatorParams]):
             rows = np.flatnonzero(obs.feasible)
             centre = (np.asarray(obs.radix, dtype=np.int64) - 1) // 2
             dist = np.abs(obs.packages[rows] - centre).sum(axis=1)
-            self._ranking = rows[np.lexsort((rows, dist, -obs.utilities[rows]))]
+            last = rows if obs.tiebreak is None else np.asarray(obs.tiebreak)[rows]
+            self._ranking = rows[np.lexsort((last, dist, -obs.utilities[rows]))]
             self._ranking_key = (obs.packages, obs.utilities, obs.feasible)
             self._ranking_pos = 0  # a new candidate set: start the fallback from the top
         assert self._ranking is not None  # set together with _ranking_key
