@@ -1,8 +1,8 @@
 """negsim: an agent-based simulator of multi-party negotiations.
 
 The facade (``sim.__all__``), for notebooks and scripts:
-    load, analyze, prepare, model, simulate, solve: scenarios, their exact analysis, one
-        run and the rational benchmark (`sim.api`).
+    load, analyze, prepare, model, simulate, solve, score: scenarios, their exact
+        analysis, one run, the rational benchmark and one hand-drafted package (`sim.api`).
     sweep: run an experiment file into a results directory (`sim.experiment.facade`).
     load_results, report: read a results directory back (runs and points as pandas
         DataFrames) and write its report (`sim.report.facade`).
@@ -31,6 +31,7 @@ __all__ = [
     "model",
     "prepare",
     "report",
+    "score",
     "simulate",
     "solve",
     "sweep",
@@ -48,6 +49,7 @@ _WHERE = {
     "model": ("sim.api", "model"),
     "simulate": ("sim.api", "simulate"),
     "solve": ("sim.api", "solve"),
+    "score": ("sim.api", "score"),
     "sweep": ("sim.experiment.facade", "sweep"),
     "load_results": ("sim.report.facade", "load_results"),
 }

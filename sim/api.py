@@ -10,6 +10,8 @@ Core objects (re-exported from `sim`; the CLI dispatches to them):
     simulate: one negotiation -> `RunResult` (``.trace`` is the round table as a pandas
         DataFrame, ``.to_json()`` what ``negsim run --json`` prints).
     solve: the subgame-perfect equilibrium of the scenario's protocol -> `SolveResult`.
+    score: one hand-drafted package scored against the outcome space -> `PackageScore`
+        (``.to_json()`` is what ``negsim score --json`` prints; the dashboard calls it too).
 
 Sweeps, results directories and reports sit in the layers above this one
 (`sim.experiment`, `sim.report`); `sim` re-exports their entry points too (``sweep``,
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from sim.core.analysis import Analysis, with_rule
 from sim.core.analysis import analyze as analyze_problem
 from sim.core.problem import Problem
+from sim.core.score import PackageScore, score_package
 from sim.errors import UserError
 from sim.scenario import Scenario, compile_problem, load_scenario, run_config, validate_data
 from sim.scenario.describe import analysis_document
@@ -46,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.prepared import Prepared
     from sim.engine.solve import SolveResult
 
-__all__ = ["analysis_json", "analyze", "load", "model", "prepare", "simulate", "solve"]
+__all__ = ["analysis_json", "analyze", "load", "model", "prepare", "score", "simulate", "solve"]
 
 Source = Scenario | str | Path | Mapping[str, Any]
 #: The horizons `solve` knows.
@@ -120,6 +123,33 @@ def analysis_json(source: Source, listing: str | None = None, limit: int | None 
     scenario = load(source)
     analysis = analyze(scenario, strict=strict)
     return analysis_document(scenario, compile_problem(scenario), analysis, listing, limit)
+
+
+def score(
+    source: Source | Problem,
+    package: str | Mapping[str, str] | int,
+    analysis: Analysis | None = None,
+) -> PackageScore:
+    """Score one package: utilities and margins, red lines broken, Pareto, nearest deal.
+
+    Args:
+        source: a scenario (file, dict or `Scenario`) or a compiled `Problem`.
+        package: ``issue=option,...`` text, ``{issue: option}`` (every issue given, ids
+            as in the file) or a package index.
+        analysis: the problem's analysis, when the caller has it already (the dashboard
+            keeps one per edit); computed without diagnostics otherwise.
+
+    Raises:
+        UserError: a package naming unknown issues or options, or leaving an issue out
+            (one line each, with what is allowed).
+    """
+    from sim.scenario.packages import package_row
+
+    problem = source if isinstance(source, Problem) else compile_problem(load(source))
+    row = package if isinstance(package, int) else package_row(problem, package)
+    if analysis is None:
+        analysis = analyze_problem(problem, diagnostics=False)
+    return score_package(problem, analysis, row)
 
 
 def prepare(source: Source | Problem) -> Prepared:

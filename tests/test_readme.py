@@ -34,6 +34,9 @@ CONTRACT = {
             "pareto_optimal", "nash_distance", "seed"},
     "solve": {"package", "round", "proposer", "utilities", "scores", "values", "offers",
               "agreement_probability", "horizon", "converged", "residual", "notes"},
+    "score": {"package", "utilities", "reservations", "margins", "red_lines_broken",
+              "constraints_broken", "below_reservation", "feasible", "pareto_optimal",
+              "dominated_by", "nearest_feasible"},
     "reachable": {"n_runs", "agreement_rate", "stillborn_rate", "reached",
                   "never_reached_feasible", "spe", "by_point"},
 }

@@ -12,7 +12,16 @@ import sys
 
 import typer
 
-from sim.cli import reachable_cmd, report_cmd, run_cmd, scenario_cmds, solve_cmd, sweep_cmd
+from sim.cli import (
+    dashboard_cmd,
+    reachable_cmd,
+    report_cmd,
+    run_cmd,
+    scenario_cmds,
+    score_cmd,
+    solve_cmd,
+    sweep_cmd,
+)
 from sim.cli.helptext import reflow
 from sim.errors import BUG_REPORT, InternalError, UserError
 
@@ -32,7 +41,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (scenario_cmds, run_cmd, solve_cmd, sweep_cmd, reachable_cmd, report_cmd):
+for _module in (scenario_cmds, score_cmd, run_cmd, solve_cmd, sweep_cmd, reachable_cmd,
+                report_cmd, dashboard_cmd):
     _module.register(app)
 for _command in app.registered_commands:  # prose reflowed, examples one a line
     _command.help = _command.help or reflow(getattr(_command.callback, "__doc__", None))

@@ -133,7 +133,7 @@ def solve_all(U: FloatArray, participants: Iterable[int], reservations: ArrayLik
 
 def analyze(problem: Problem, reservations: ArrayLike | None = None, diagnostics: bool = True,
             nash_weights: ArrayLike | None = None, rule: VotingRule | None = None,
-            strict: bool = False) -> Analysis:
+            strict: bool = False, reuse: Analysis | None = None) -> Analysis:
     """Analyse the whole outcome space of a problem.
 
     Args:
@@ -146,16 +146,23 @@ def analyze(problem: Problem, reservations: ArrayLike | None = None, diagnostics
         rule: the acceptance rule whose zone the solutions are taken over; defaults to
             unanimity among the participants (the feasible set).
         strict: reservation values are strict thresholds (worth more than no deal).
+        reuse: the analysis of a problem that differs from this one at most in its
+            reservation values and participants: its packages, utilities, red-line and
+            agenda masks and agenda frontier are taken as they are (the result is the
+            same; the what-if dashboard saves most of the time this way).
 
     Returns:
         The `Analysis`.
     """
     t0 = time.perf_counter()
-    packages = enumerate_packages(problem.radix)
-    U = utility_matrix(problem)
+    if reuse is None:
+        packages = enumerate_packages(problem.radix)
+        U = utility_matrix(problem)
+        red = red_line_ok(problem, packages)
+        agenda = agenda_ok(problem, packages)
+    else:
+        packages, U, red, agenda = reuse.packages, reuse.U, reuse.red_ok, reuse.agenda_ok
     res = resolve_reservations(problem, reservations)
-    red = red_line_ok(problem, packages)
-    agenda = agenda_ok(problem, packages)
     parts = sorted(problem.participant_indices())
     feasible = agenda.copy()
     for a in parts:
@@ -163,7 +170,7 @@ def analyze(problem: Problem, reservations: ArrayLike | None = None, diagnostics
         feasible &= reservation_ok(U, res, a, strict)
     weights = np.asarray([p.bargaining_power for p in problem.preferences]
                          if nash_weights is None else nash_weights, dtype=np.float64)
-    pareto = pareto_mask(U, agenda)
+    pareto = pareto_mask(U, agenda) if reuse is None else reuse.pareto
     feasible_pareto = pareto_mask_subset(U, feasible, pareto)  # feasible is inside agenda
     unanimous = solve_all(U, parts, res, feasible, weights)
     red_lines, relax, actors = [], None, []

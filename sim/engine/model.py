@@ -7,7 +7,8 @@ Core objects:
     NegotiationModel: a `mesa.Model` wiring the protocol, one `Negotiator` agent per actor
         (plus a `Mediator` for the single text) and the war dynamics. One ``step()`` is one
         round; ``running`` turns false on agreement, breakdown or deadline. A
-        ``DataCollector`` table (``rounds``) records every round.
+        ``DataCollector`` table (``rounds``) records every round, and Mesa's model and
+        agent reporters (`sim.engine.reporters`) the same values once per step.
 
 Randomness: one ``numpy.random.Generator`` per run, ``default_rng(seed)``, handed to Mesa
 (``mesa.Model(rng=...)``, available as ``model.rng``) and from there to every strategy,
@@ -28,6 +29,7 @@ from sim.engine.agents import Mediator, Negotiator
 from sim.engine.dynamics import compile_dynamics
 from sim.engine.prepared import Prepared
 from sim.engine.protocols.records import NEUTRAL, Outcome, Parties, RoundRecord
+from sim.engine.reporters import agent_reporters, model_reporters, opening_row
 from sim.engine.settings import DEFAULT_STRATEGY, RunConfig, StrategySpec
 from sim.engine.strategies.base import Drafter, Strategy
 from sim.errors import UserError
@@ -55,7 +57,10 @@ class NegotiationModel(mesa.Model):
         state: the protocol state.
         last: the last round's `RoundRecord`, or None before the first round.
         outcome: how the talks ended, or None while they run.
-        datacollector: the round table (``rounds``), or None when ``collect`` is off.
+        current: the ``rounds`` row of the last round (before the first: `opening_row`),
+            which the Mesa reporters read; only kept up to date when ``collect`` is on.
+        datacollector: the round table (``rounds``) and the model and agent reporters, or
+            None when ``collect`` is off.
     """
 
     def __init__(
@@ -124,9 +129,17 @@ class NegotiationModel(mesa.Model):
         self._labels = tuple(problem.actors)
         self._objections = self.protocol.records_objections
         self._columns = self.columns()
-        self.datacollector = (
-            mesa.DataCollector(tables={"rounds": self._columns}) if collect else None
-        )
+        self.current: dict[str, Any] = {}
+        self.datacollector: mesa.DataCollector | None = None
+        if collect:
+            self.current = opening_row(self._columns, self._labels, self.reservations[0],
+                                       self._war_rows[0], tuple(self.dynamics.names))
+            self.datacollector = mesa.DataCollector(
+                model_reporters=model_reporters(tuple(self.dynamics.names)),
+                agent_reporters=agent_reporters(),
+                tables={"rounds": self._columns},
+            )
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ the loop
     def step(self) -> None:
@@ -138,11 +151,13 @@ class NegotiationModel(mesa.Model):
         result = self.protocol.step(self.state, self.parties, self.reservations[t], self.rng)
         self.state = result.state
         self.last = result.record
-        if self.datacollector is not None:
-            self.datacollector.add_table_row("rounds", self.row(result.record))
         if result.outcome is not None:
             self.outcome = result.outcome
             self.running = False
+        if self.datacollector is not None:
+            self.current = self.row(result.record)
+            self.datacollector.add_table_row("rounds", self.current)
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ recording
     def columns(self) -> list[str]:
