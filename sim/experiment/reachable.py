@@ -5,13 +5,18 @@ Core objects:
         verified reader's `sim.experiment.dataset.ResultsError`).
     reachable: the summary as a JSON-ready dict (a public contract):
 
-        n_runs, agreement_rate, stillborn_rate,
-        reached: [{package, count, share, pareto_optimal, nash_distance}],
+        n_runs, agreement_rate, stillborn_rate, agreement_rate_ci, stillborn_rate_ci,
+        reached: [{package, count, share, share_ci, pareto_optimal, nash_distance}],
         never_reached_feasible: [package],
         spe: [{package, n_points}]  (overall: the distinct equilibria and how many points
              have each; per point: the package or null),
-        by_point: [{point_id, params, n_runs, agreement_rate, stillborn_rate, reached,
-                    never_reached_feasible, spe}]
+        by_point: [{point_id, params, n_runs, agreement_rate, stillborn_rate,
+                    agreement_rate_ci, stillborn_rate_ci, reached, never_reached_feasible,
+                    spe}]
+
+    ``robustness`` is null unless the experiment states a ``claim``; then it is the block of
+    `sim.experiment.robustness.summary`. ``*_ci`` are Wilson 95% intervals ``[low, high]``
+    (`sim.experiment.intervals`), null where the rate is.
 
     where a package is ``{issue: option}``. ``share`` is the package's share of the
     agreements (the shares of ``reached`` sum to one); ``pareto_optimal`` is true when every
@@ -37,6 +42,7 @@ import pyarrow.compute as pc
 
 from sim.experiment import dataset
 from sim.experiment.dataset import ResultsError
+from sim.experiment.intervals import wilson
 from sim.experiment.layout import SPACES
 from sim.experiment.schema import Manifest, Spaces
 
@@ -94,6 +100,14 @@ class PackageSpace:
 
 def _rate(n: int, total: int) -> float | None:
     return round(n / total, DECIMALS) if total else None
+
+
+def _ci(n: int, total: int) -> list[float] | None:
+    """The Wilson 95% interval of ``n`` out of ``total`` as ``[low, high]`` (None: no runs)."""
+    if not total:
+        return None
+    low, high = wilson(n, total)
+    return [round(float(low), DECIMALS), round(float(high), DECIMALS)]
 
 
 def _round(x: float | None) -> float | None:
@@ -172,6 +186,8 @@ def reachable(directory: str | Path) -> dict[str, Any]:
                 "n_runs": n_runs,
                 "agreement_rate": _rate(n_agree, n_runs),
                 "stillborn_rate": _rate(n_still, n_runs),
+                "agreement_rate_ci": _ci(n_agree, n_runs),
+                "stillborn_rate_ci": _ci(n_still, n_runs),
                 "reached": entries,
                 "never_reached_feasible": space.decode(never),
                 "spe": spe,
@@ -202,11 +218,24 @@ def reachable(directory: str | Path) -> dict[str, Any]:
         "n_runs": n_runs,
         "agreement_rate": _rate(n_agree, n_runs),
         "stillborn_rate": _rate(n_still, n_runs),
+        "agreement_rate_ci": _ci(n_agree, n_runs),
+        "stillborn_rate_ci": _ci(n_still, n_runs),
         "reached": overall,
         "never_reached_feasible": never_overall,
         "spe": spe_list,
         "by_point": out_points,
+        "robustness": _robustness(path),
     }
+
+
+def _robustness(path: Path) -> dict[str, Any] | None:
+    """The ``robustness`` block of the experiment's claim (`sim.experiment.robustness`)."""
+    from sim.experiment import robustness
+
+    data = robustness.evaluate(path)
+    if data is None:
+        return None
+    return robustness.summary(data, robustness.rational_benchmark(path, data))
 
 
 def _entry(pkg: dict[str, str], count: int, n_agree: int, pareto: bool, nash_sum: float,
@@ -215,6 +244,7 @@ def _entry(pkg: dict[str, str], count: int, n_agree: int, pareto: bool, nash_sum
         "package": pkg,
         "count": int(count),
         "share": _rate(count, n_agree),
+        "share_ci": _ci(count, n_agree),
         "pareto_optimal": bool(pareto),
         "nash_distance": _round(nash_sum / nash_n) if nash_n else None,
     }
