@@ -157,3 +157,21 @@ def test_saltelli_and_morris_sizes_follow_salib():
     second = _experiment("saltelli", 16, MIXED, calc_second_order=False)
     assert build_design(second, axes).n_points == 16 * 5
     assert build_design(_experiment("morris", 10, MIXED), axes).n_points == 10 * 4
+
+
+def test_wilson_matches_published_values():
+    from sim.experiment.intervals import wilson
+
+    # Newcombe (1998), "Two-sided confidence intervals for the single proportion", table I
+    lo, hi = wilson(81, 263)
+    assert (round(float(lo), 4), round(float(hi), 4)) == (0.2553, 0.3662)
+    lo, hi = wilson(0, 20)
+    assert (round(float(lo), 4), round(float(hi), 4)) == (0.0, 0.1611)
+
+
+def test_newcombe_matches_the_published_example():
+    from sim.experiment.robustness import newcombe
+
+    # Newcombe (1998), Statistics in Medicine 17, 873-890, table II example (a), method 10
+    lo, hi = newcombe(56, 70, 48, 80)
+    assert (round(lo, 4), round(hi, 4)) == (0.0524, 0.3339)

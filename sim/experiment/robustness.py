@@ -15,9 +15,15 @@ Core objects:
         rate_a, rate_a_ci, rate_b, rate_b_ci       pooled rates, Wilson 95%
         difference, difference_ci                  mean over samples of rate(a) - rate(b)
                                                    (signed so that > 0 supports the claim),
-                                                   paired bootstrap over samples
-        difference_ci_unpaired                     Newcombe's hybrid score interval, as if
-                                                   a and b were independent
+                                                   bootstrap over samples (the interval for
+                                                   the sampled uncertainty space)
+        difference_ci_paired                       the same mean, conditional on the
+                                                   samples: normal interval from the paired
+                                                   (replicate r under a minus under b)
+                                                   differences within each sample
+        difference_ci_unpaired                     Newcombe's hybrid score interval on the
+                                                   pooled rates, as if a and b were
+                                                   independent (compare with ..._paired)
         holds_share, holds_share_ci                share of samples where the claim holds
                                                    (strictly), Wilson 95% over samples
         holds_significant_share, flips_significant_share   share of samples whose paired
@@ -236,6 +242,11 @@ def summary(data: ClaimData, rational: dict[str, Any] | None = None) -> dict[str
         out[f"rate_{side}_ci"] = _pair(*wilson(k, m)) if m else None
     out["difference"] = _r(float(dd.mean())) if n else None
     out["difference_ci"] = _pair(*ci) if n else None
+    if n and np.isfinite(se[ok]).all():
+        half = Z95 * float(np.sqrt(np.sum(se[ok] ** 2))) / n
+        out["difference_ci_paired"] = _pair(dd.mean() - half, dd.mean() + half)
+    else:
+        out["difference_ci_paired"] = None
     if na and nb:
         lo, hi = newcombe(round(ka), na, round(kb), nb)
         lo, hi = sorted((data.sign * lo, data.sign * hi))
@@ -265,8 +276,9 @@ def rational_benchmark(directory: str | Path, data: ClaimData) -> dict[str, Any]
 
     The lever values each side names are set on the base scenario as swept; every other
     lever and every uncertainty keeps the base file's value. Per side: ``package`` (or
-    null: no deal), ``agreement_probability``, ``round``; or ``error`` when the protocol
-    has no equilibrium solver.
+    null: no deal), ``agreement_probability``, ``round``, ``notes`` (what the solver's
+    mapping of the protocol ignores, e.g. sequencing); or ``error`` when the protocol has
+    no equilibrium solver.
     """
     from sim.api import solve
     from sim.errors import UserError
@@ -293,5 +305,6 @@ def rational_benchmark(directory: str | Path, data: ClaimData) -> dict[str, Any]
             "package": res.package,
             "agreement_probability": _r(float(res.agreement_probability)),
             "round": res.round,
+            "notes": list(res.notes),
         }
     return out

@@ -27,8 +27,8 @@ TRAJECTORY_ROWS = 8
 CART = "decision tree (CART, scikit-learn)"
 
 
-def prim_block(doc: Doc, found: PrimResult | None, outcome: str, name: Any, value: Any
-               ) -> None:
+def prim_block(doc: Doc, found: PrimResult | None, outcome: str, name: Any, value: Any,
+               unit: str = "runs") -> None:
     """The PRIM box for ``outcome`` (or why there is none)."""
     if found is None:
         why = ("EMA Workbench is not installed (pip install 'negsim[discovery]')"
@@ -39,7 +39,7 @@ def prim_block(doc: Doc, found: PrimResult | None, outcome: str, name: Any, valu
         f"**Method: {found.method}.** Box for {outcome} (the peel with the best harmonic "
         f"mean of density and coverage, {found.chosen + 1} of {len(found.trajectory)} on the "
         f"peeling trajectory): {_where(found, name, value)}. Density {pct(found.density)}, "
-        f"coverage {pct(found.coverage)}, {found.rows} runs in the box "
+        f"coverage {pct(found.coverage)}, {found.rows} {unit} in the box "
         f"({pct(found.mass)} of all); base rate {pct(found.base_rate)}, lift "
         f"{num(found.lift, 2)}."
     )
@@ -124,9 +124,11 @@ def robustness_section(doc: Doc, results: Any) -> None:
     doc.items([
         f"{metric} rate under a: {_rate(s, 'a')}; under b: {_rate(s, 'b')} (pooled over "
         f"{s['n_samples']} uncertainty samples x {s['n_replicates']} replicates).",
-        f"difference (claim's direction): {num(s['difference'])}, 95% interval "
-        f"{_interval(s['difference_ci'])} (bootstrap over samples, {paired}); as if the "
-        f"settings were independent (Newcombe): {_interval(s['difference_ci_unpaired'])}.",
+        f"difference (claim's direction): {num(s['difference'])}; 95% interval over the "
+        f"sampled uncertainty space (bootstrap over samples) {_interval(s['difference_ci'])}; "
+        f"given these samples, {paired}: {_interval(s['difference_ci_paired'])}, against "
+        f"{_interval(s['difference_ci_unpaired'])} as if the settings were independent "
+        "(Newcombe).",
         f"the claim holds in {pct(s['holds_share'])} of the sampled uncertainty space "
         f"(95% Wilson interval {_interval(s['holds_share_ci'], True)}); its paired interval "
         f"lies above zero in {pct(s['holds_significant_share'])} of the samples and below "
@@ -134,7 +136,8 @@ def robustness_section(doc: Doc, results: Any) -> None:
     ])
     method, found, tree = _flip_box(data)
     if found is not None:
-        prim_block(doc, found, "the claim failing", labels.param, labels.value)
+        prim_block(doc, found, "the claim failing (one row per uncertainty sample)",
+                   labels.param, labels.value, unit="samples")
     elif tree is not None:
         top = tree.top
         doc.para(f"Where the claim fails ({method}): "
@@ -147,9 +150,11 @@ def robustness_section(doc: Doc, results: Any) -> None:
         doc.para("Rational benchmark (`negsim solve`: the subgame-perfect equilibrium of "
                  "the protocol, uncertainties at the base scenario's values) beside the "
                  "heuristic agents:")
-        doc.table(["setting", "agents' rate", "equilibrium", "deal probability"],
+        doc.table(["setting", "agents' rate", "equilibrium", "deal probability",
+                   "solver's simplifications"],
                   [[k, _rate(s, k), _package(rational.get(k) or {}),
-                    _prob((rational.get(k) or {}).get("agreement_probability"))]
+                    _prob((rational.get(k) or {}).get("agreement_probability")),
+                    "; ".join((rational.get(k) or {}).get("notes") or []) or "none"]
                    for k in ("a", "b")])
 
 
