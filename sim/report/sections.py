@@ -87,6 +87,15 @@ def overview_section(doc: Doc, facts: Facts) -> None:
         f"Design: {design}, {len(per_point)} design points × {reps} replicates = "
         f"{len(runs)} runs (experiment seed {spec.get('seed', 'unknown')})."
     )
+    levers = lever_columns(results)
+    if levers and "policy_id" in runs and "sample_id" in runs:
+        crn = results.manifest.get("crn")
+        doc.para(
+            f"Levers x uncertainties: {runs['policy_id'].nunique()} policies (every "
+            f"combination of the levers) x {runs['sample_id'].nunique()} samples of the "
+            f"uncertainties ({design}); common random numbers "
+            f"{'on' if crn else 'off' if crn is False else 'not recorded'}."
+        )
     lines = []
     for p in results.params:
         col = runs[p]
@@ -97,7 +106,8 @@ def overview_section(doc: Doc, facts: Facts) -> None:
         else:
             span = ", ".join(results.labels.value(p, v)
                              for v in sorted(col.dropna().astype(str).unique()))
-        lines.append(f"{results.labels.param(p)} (`{p[len(PARAM):]}`): {span}")
+        role = " (lever)" if p in levers else " (uncertainty)" if levers else ""
+        lines.append(f"{results.labels.param(p)} (`{p[len(PARAM):]}`){role}: {span}")
     if lines:
         doc.para("Swept parameters:")
         doc.items(lines)
