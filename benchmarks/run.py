@@ -48,7 +48,9 @@ LONG_RESULTS = WORK / "results_long.json"
 README = HERE / "README.md"
 TABLE_START = "<!-- bench-table:start -->"
 TABLE_END = "<!-- bench-table:end -->"
-CHILD_MODULES = ("bench_analysis", "bench_solver", "bench_engine", "bench_textbook", "bench_dashboard")
+CHILD_MODULES = (
+    "bench_analysis", "bench_solver", "bench_engine", "bench_textbook", "bench_dashboard",
+)
 
 
 def log(*args) -> None:
