@@ -95,7 +95,8 @@ def robustness_summary(results: Any) -> dict[str, Any] | None:
     if found is not None:
         out["flip_box"] = {"method": method, "where": _where(found, labels.param, labels.value),
                            "density": found.density, "coverage": found.coverage,
-                           "qp": found.qp}
+                           "qp": {k: (float(v) if np.isfinite(v) else None)
+                                  for k, v in found.qp.items()}}
     elif tree is not None and tree.top is not None:
         out["flip_box"] = {"method": method, "where": tree.top.where(labels.param,
                                                                       labels.value),

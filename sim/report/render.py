@@ -190,7 +190,7 @@ def summarize(directory: str | Path, target: str = "agreement", top: int = 3) ->
             "density": facts.prim.density,
             "coverage": facts.prim.coverage,
             "lift": facts.prim.lift,
-            "qp": facts.prim.qp,
+            "qp": {k: _float(v) for k, v in facts.prim.qp.items()},
         },
         "robustness": robustness_summary(results),
         "sensitivity": {
