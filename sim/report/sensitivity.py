@@ -210,7 +210,8 @@ def _morris_structure(X: np.ndarray) -> bool:
 
 
 def _problem(points: pd.DataFrame, params: tuple[str, ...]) -> dict:
-    bounds = [[float(points[p].min()), float(points[p].max())] for p in params]
+    X = _codes(points, params)
+    bounds = [[float(X[:, j].min()), float(X[:, j].max())] for j in range(len(params))]
     bounds = [[lo, hi if hi > lo else lo + 1.0] for lo, hi in bounds]
     return {"num_vars": len(params), "names": list(params), "bounds": bounds}
 
