@@ -117,7 +117,7 @@ class NegotiationModel(mesa.Model):
         issue = self.protocol.ceasefire_issue
         allowed = problem.options[issue] if issue is not None else ()
         for name in self.dynamics.ceasefire_options if issue is not None else ():
-            if name not in allowed:
+            if issue is not None and name not in allowed:
                 raise UserError(f"dynamics.ceasefire_effect.options: unknown option '{name}' "
                                 f"of issue '{problem.issues[issue]}'; allowed: "
                                 f"{', '.join(allowed)}")

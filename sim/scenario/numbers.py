@@ -140,7 +140,8 @@ def engine_slots(data: dict) -> Iterator[tuple[tuple, Any, Any]]:
             for var in coefs if isinstance(coefs, dict) else ():
                 yield ("dynamics", "reservation", aid, "coefficients", var), coefs, var
         effect = dynamics.get("ceasefire_effect")  # the factors of a stage-1 ceasefire
-        for field in ("drift", "noise") if isinstance(effect, dict) else ():
+        effect = effect if isinstance(effect, dict) else {}
+        for field in ("drift", "noise"):
             factors = effect.get(field)
             for var in factors if isinstance(factors, dict) else ():
                 yield ("dynamics", "ceasefire_effect", field, var), factors, var

@@ -32,8 +32,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from sim.scenario import kinds
-from sim.scenario.kinds import IssueKindFields, LinearValues, ScaledValidation, ScaleRange
 from sim.scenario.durability import DurabilitySpec, durability_errors
+from sim.scenario.kinds import IssueKindFields, LinearValues, ScaledValidation, ScaleRange
 from sim.scenario.sources import Source
 from sim.scenario.specs import DynamicsSpec, ProtocolSpec, StrategySpec, reference_errors
 
