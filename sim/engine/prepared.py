@@ -160,10 +160,9 @@ class Prepared:
             ``("ceasefire", i)``: stage 1 of ``ceasefire_first`` on issue ``i``: one
                 candidate row per option ``o`` of ``i``, its stage-2 anchor (`anchors`):
                 the settlement ``o`` leads to, which every actor values by ``U``. Option
-                ``o`` is acceptable to actor ``a`` iff it has an anchor and some
-                agenda-allowed package with ``o`` respects ``a``'s red lines. An option
-                without an anchor is represented by its lowest agenda-allowed row and is
-                acceptable to nobody.
+                ``o`` is acceptable to actor ``a`` iff some agenda-allowed package with
+                ``o`` respects ``a``'s red lines (an option without any agenda-allowed
+                package has no candidate).
             ``("rest", i, o)``: stage 2: the agenda-allowed packages with ``i = o``,
                 valued by ``U``.
 
@@ -191,21 +190,14 @@ class Prepared:
             i = int(key[1])
             col = self.packages[:, i]
             candidate = np.zeros(self.n_packages, dtype=bool)
-            anchored = np.zeros(self.n_packages, dtype=bool)
             anchor = self.anchors(i)
-            for o in range(int(self.radix[i])):
-                if anchor[o] >= 0:
-                    candidate[anchor[o]] = anchored[anchor[o]] = True
-                    continue
-                rows = np.flatnonzero(self.agenda_ok & (col == o))
-                if rows.size:
-                    candidate[rows[np.argmin(canon[rows])]] = True
+            candidate[anchor[anchor >= 0]] = True
             utilities = tuple(readonly(self.U[:, a]) for a in range(n))
             settles: list[np.ndarray] = []  # per actor: the ceasefire rows it can accept
             for a in range(n):
                 ok = self.agenda_ok & self.red_ok[:, a]
                 viable = np.bincount(col[ok], minlength=int(self.radix[i])) > 0
-                settles.append(readonly(candidate & anchored & viable[col]))
+                settles.append(readonly(candidate & viable[col]))
             ranked = [rank(utilities[a], settles[a], canon) for a in range(n)]
             return self._view("ceasefire", key, (i,), {}, readonly(candidate), utilities,
                               tuple(settles), ranked)
@@ -234,8 +226,11 @@ class Prepared:
         lines, the Nash bargaining package over the participants' utilities with the base
         reservation values as disagreement point; when none of them clears every
         participant's reservation value, the package with the largest smallest surplus
-        ``min_a (U_a - r_a)``. Ties go to the lowest `canonical` key. This is a modelling
-        assumption (a focal settlement), not a prediction of stage 2.
+        ``min_a (U_a - r_a)``; when no package with ``o`` lies inside every participant's
+        red lines, the agenda-allowed package with ``o`` with the largest smallest surplus
+        (the closest thing to a settlement; stage 2 may then end in ``ceasefire_only``).
+        Ties go to the lowest `canonical` key. This is a modelling assumption (a focal
+        settlement), not a prediction of stage 2.
         """
         P = list(self.participants)
         col = self.packages[:, issue]
@@ -243,10 +238,12 @@ class Prepared:
         out = np.full(int(self.radix[issue]), -1, dtype=np.int64)
         for o in range(out.shape[0]):
             rows = np.flatnonzero(self.inside_red_lines & (col == o))
+            if not rows.size:  # no settlement all could sign: the closest agenda package
+                rows = np.flatnonzero(self.agenda_ok & (col == o))
             if not rows.size:
                 continue
             s = surplus[rows]
-            feasible = np.all(s > 0.0, axis=1)
+            feasible = np.all(s > 0.0, axis=1) & self.inside_red_lines[rows]
             if feasible.any():
                 score = np.where(feasible, np.sum(np.log(np.where(s > 0.0, s, 1.0)), axis=1),
                                  -np.inf)
