@@ -462,7 +462,7 @@ def check_result(res, scenario, prepared, deadline: int) -> None:
     assert 1 <= res.rounds <= res.deadline
     assert res.outcome == ("ceasefire_only" if res.ceasefire_only else res.reason)
     if res.ceasefire_only:
-        assert res.ceasefire is not None and not res.agreement and not res.stillborn
+        assert res.ceasefire is not None and not res.agreement
     if res.durability is not None:
         assert 0.0 <= res.durability <= 1.0 and (res.agreement or res.ceasefire_only)
     assert res.agreement == (res.reason == "agreement")

@@ -22,8 +22,9 @@ What a result reports
     ``stage1_ceasefire`` is the ceasefire option stage 1 of ``ceasefire_first`` settled on
     (None when it settled none, or under ``package``). ``ceasefire_only`` is true when that
     option put a ceasefire in force (the dynamics' ``ceasefire_effect``) and stage 2
-    reached no agreement: a ceasefire agreed, a settlement not. ``outcome`` is
-    ``ceasefire_only`` then, else ``reason``. ``durability`` (`sim.core.durability`) is the
+    reached no agreement (a stillborn deal included: the ceasefire stays in force): a
+    ceasefire agreed, a settlement not. ``outcome`` is ``ceasefire_only`` then, else
+    ``reason`` (``stillborn`` and ``reason`` keep their meaning). ``durability`` (`sim.core.durability`) is the
     probability that what was agreed holds over the scenario's horizon: of the agreed
     package, or of the ceasefire alone for ``ceasefire_only``; None otherwise and when the
     scenario declares no durability model.
@@ -213,7 +214,7 @@ def result_of(model: NegotiationModel) -> RunResult:
         if package is None:
             package = {problem.issues[issue]: ceasefire}
             settled = outcome.ceasefire_round
-    ceasefire_only = model.ceasefire_from is not None and not agreement and not stillborn
+    ceasefire_only = model.ceasefire_from is not None and not agreement
     model_d = problem.durability
     durability: float | None = None
     if model_d is not None and agreement and row is not None:
