@@ -24,10 +24,10 @@ What a result reports
     option put a ceasefire in force (the dynamics' ``ceasefire_effect``) and stage 2
     reached no agreement (a stillborn deal included: the ceasefire stays in force): a
     ceasefire agreed, a settlement not. ``outcome`` is ``ceasefire_only`` then, else
-    ``reason`` (``stillborn`` and ``reason`` keep their meaning). ``durability`` (`sim.core.durability`) is the
-    probability that what was agreed holds over the scenario's horizon: of the agreed
-    package, or of the ceasefire alone for ``ceasefire_only``; None otherwise and when the
-    scenario declares no durability model.
+    ``reason`` (``stillborn`` and ``reason`` keep their meaning). ``durability``
+    (`sim.core.durability`) is the probability that what was agreed holds over the
+    scenario's horizon: of the agreed package, or of the ceasefire alone for
+    ``ceasefire_only``; None otherwise and when the scenario declares no durability model.
 """
 
 from __future__ import annotations

@@ -220,10 +220,12 @@ def reachable(directory: str | Path) -> dict[str, Any]:
 
 
 def _add_durable(out: dict[str, Any], summary: dict[str, Any] | None) -> None:
-    """Issue 12: ceasefire_only outcomes, durability and expected durable values (added
-    keys: ``ceasefire_only_rate``, ``outcome_shares``, ``ceasefire_only``,
+    """Add the ceasefire_only outcomes, durability and expected durable values (issue 12).
+
+    Added keys: ``ceasefire_only_rate``, ``outcome_shares``, ``ceasefire_only``,
     ``ranked_by_durable_value``; ``durability`` and ``expected_durable_value`` in every
-    ``reached`` entry; `sim.experiment.durable`). Null or empty for older results."""
+    ``reached`` entry; `sim.experiment.durable`). Null or empty for older results.
+    """
     empty = {"n_runs": 0, "ceasefire_only_rate": None, "outcome_shares": {}, "values": {},
              "ceasefire_only": []}
     parts = [(out, (summary or {}).get("overall", empty))]
