@@ -226,8 +226,8 @@ def _add_durable(out: dict[str, Any], summary: dict[str, Any] | None) -> None:
     ``ranked_by_durable_value``; ``durability`` and ``expected_durable_value`` in every
     ``reached`` entry; `sim.experiment.durable`). Null or empty for older results.
     """
-    empty: dict[str, Any] = {"n_runs": 0, "ceasefire_only_rate": None, "outcome_shares": {}, "values": {},
-             "ceasefire_only": []}
+    empty: dict[str, Any] = {"n_runs": 0, "ceasefire_only_rate": None,
+                             "outcome_shares": {}, "values": {}, "ceasefire_only": []}
     parts = [(out, (summary or {}).get("overall", empty))]
     by_point = (summary or {}).get("by_point", {})
     parts += [(p, by_point.get(p["point_id"], empty)) for p in out["by_point"]]
