@@ -269,3 +269,54 @@ def test_a_driver_naming_an_unknown_option_is_a_located_error():
         validate_data(data, "test.yaml")
     assert "durability.drivers.guarantees.hazard_ratio.tanks" in str(err.value)
     assert "unknown option 'tanks'" in str(err.value)
+
+
+# --------------------------------------------------------------------------- sweeps
+def test_a_sweep_records_ceasefire_only_and_reachable_ranks_by_durable_value(tmp_path):
+    import json
+
+    import pandas as pd
+    import yaml
+
+    from sim.experiment.reachable import reachable
+    from sim.experiment.runner import SweepOptions, sweep
+
+    base = scenario().model_dump(mode="json", exclude_none=True)
+    (tmp_path / "cf.yaml").write_text(yaml.safe_dump(base, sort_keys=False))
+    never = {"a": [{"name": "all", "kind": "at_most", "issue": "land", "option": "returned",
+                    "source": T}],
+             "b": [{"name": "keep", "kind": "at_least", "issue": "land", "option": "frozen",
+                    "source": T}]}
+    stuck = copy.deepcopy(base)
+    for who, rls in never.items():
+        stuck["actors"][who]["red_lines"] = rls
+    (tmp_path / "stuck.yaml").write_text(yaml.safe_dump(stuck, sort_keys=False))
+    (tmp_path / "exp.yaml").write_text(yaml.safe_dump({
+        "name": "cf", "scenario": "cf.yaml", "replicates": 3, "seed": 5,
+        "parameters": [{"path": "scenario", "values": ["cf.yaml", "stuck.yaml"]}],
+        "design": {"kind": "grid"}}))
+    out = tmp_path / "out"
+    sweep(tmp_path / "exp.yaml", SweepOptions(out=out, workers=1, progress="quiet"))
+    runs = pd.read_parquet(out / "runs")
+    assert {"stage1_ceasefire", "ceasefire_only", "outcome", "durability"} <= set(runs)
+    stuck_runs = runs[runs["param.scenario"].str.endswith("stuck.yaml")]
+    assert stuck_runs["ceasefire_only"].all() and (stuck_runs["outcome"] == "ceasefire_only").all()
+    assert (stuck_runs["stage1_ceasefire"] == "immediate").all()
+    assert stuck_runs["durability"].to_numpy() == pytest.approx(math.exp(-2.0))
+    doc = reachable(out)
+    assert doc["ceasefire_only_rate"] == pytest.approx(runs["ceasefire_only"].mean())
+    assert sum(doc["outcome_shares"].values()) == pytest.approx(1.0)
+    (cf,) = doc["ceasefire_only"]
+    assert cf["stage1_ceasefire"] == "immediate" and cf["count"] == len(stuck_runs)
+    for e in doc["reached"]:  # durability of the package and utility x durability per actor
+        rows = runs[runs["agreement"] & (runs["pkg.land"] == e["package"]["land"]) &
+                    (runs["pkg.guarantees"] == e["package"]["guarantees"]) &
+                    (runs["pkg.ceasefire"] == e["package"]["ceasefire"])]
+        assert e["durability"] == pytest.approx(rows["durability"].mean(), abs=1e-6)
+        assert e["expected_durable_value"]["a"] == pytest.approx(
+            rows["u.a"].mean() * rows["durability"].mean(), abs=1e-6)
+    joint = [r["expected_durable_value"]["joint"] for r in doc["ranked_by_durable_value"]]
+    assert joint == sorted(joint, reverse=True)
+    assert {r["outcome"] for r in doc["ranked_by_durable_value"]} == {"agreement",
+                                                                       "ceasefire_only"}
+    json.dumps(doc)  # JSON-ready
