@@ -1,0 +1,221 @@
+"""Batch kernels of strategies: one actor's decisions for many runs at once, as arrays.
+
+Core objects:
+    Memory: the frequency opponent model of one actor in every run of a batch (option
+        counts in the other parties' proposals, `sim.engine.strategies.opponent`).
+    Kernel: base of a strategy kernel: ``propose`` and ``respond`` over arrays of runs.
+    kernel_for: the kernel of a built strategy, or None when its exact class has none.
+
+A kernel reproduces its strategy's per-run rule (``_propose``, ``_respond`` and the final
+check of `Strategy.propose` / `Strategy.respond`) bit for bit; the equivalence property
+(tests/test_batch_equivalence.py) is the guard. Kernels are keyed by the *exact* strategy
+class: a subclass (a new strategy built on `TimeDependent`, say) has no kernel until it
+registers one, and its runs fall back to the per-run engine.
+
+Arrays: ``res`` is shape (B,), this actor's reservation value in each run of the batch
+this round; rows are int64 with -1 for "none".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from sim.engine.prepared import StageView
+from sim.engine.strategies.base import Strategy
+from sim.engine.strategies.boulware import Boulware
+from sim.engine.strategies.conceder import Conceder
+from sim.engine.strategies.linear import Linear
+from sim.engine.strategies.reservation_aware import ReservationAware
+from sim.engine.strategies.time_dependent import TimeDependent
+
+__all__ = ["KERNELS", "Kernel", "Memory", "kernel_for"]
+
+
+class Memory:
+    """Per run, the option counts of one actor's frequency model.
+
+    Attributes:
+        counts: shape (B, n_options), int64.
+        n_counted: shape (B,), how many proposals by others were counted.
+    """
+
+    def __init__(self, batch: int, offsets: np.ndarray, n_options: int) -> None:
+        self.offsets = offsets
+        self.counts = np.zeros((batch, n_options), dtype=np.int64)
+        self.n_counted = np.zeros(batch, dtype=np.int64)
+
+    def count(self, runs: np.ndarray, options: np.ndarray) -> None:
+        """Count one proposal per run: ``options`` shape (len(runs), n_issues)."""
+        if runs.size:
+            self.counts[runs[:, None], options + self.offsets] += 1
+            self.n_counted[runs] += 1
+
+    def most_similar(self, runs: np.ndarray, cand: np.ndarray, valid: np.ndarray,
+                     packages: np.ndarray) -> np.ndarray:
+        """Per run, the candidate with the highest summed count (first maximum).
+
+        ``cand`` shape (b, W) of rows in the caller's order, ``valid`` its mask (each run
+        has at least one valid candidate, the valid ones first). With nothing counted
+        yet, the first candidate (`FrequencyModel.most_similar`).
+        """
+        opts = packages[np.where(valid, cand, 0)] + self.offsets  # (b, W, n_issues)
+        flat = opts.reshape(opts.shape[0], -1)
+        scores = np.take_along_axis(self.counts[runs], flat, axis=1)
+        scores = scores.reshape(opts.shape).sum(axis=2)
+        scores = np.where(valid, scores, -1)
+        pick = np.argmax(scores, axis=1)
+        pick[self.n_counted[runs] == 0] = 0
+        return cand[np.arange(cand.shape[0]), pick]
+
+
+class Kernel:
+    """One actor's strategy over a batch of runs (see the module docstring).
+
+    Attributes:
+        strategy: the built strategy (its parameters and scalar curve).
+        actor: the actor index.
+        u, order, su, asc, acceptable: the actor's stage arrays (`StageView.parts`).
+        memory: its frequency model per run, or None.
+    """
+
+    uses_memory = False
+
+    def __init__(self, strategy: Strategy[Any], view: StageView, actor: int) -> None:
+        self.strategy = strategy
+        self.actor = actor
+        u, order, su, asc, acc, _values, _weights = view.parts[actor]
+        self.u, self.order, self.su, self.asc, self.acceptable = u, order, su, asc, acc
+        self.m = int(order.shape[0])
+        self.memory: Memory | None = None
+
+    def count_at_or_above(self, target: np.ndarray) -> np.ndarray:
+        """`Strategy.count_at_or_above` for every run."""
+        return self.m - np.searchsorted(self.asc, target, side="left")
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        """Per run, the proposed row or -1 (a pass)."""
+        raise NotImplementedError
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        """Per run, whether it accepts ``offer`` (before red lines bind)."""
+        raise NotImplementedError
+
+    def _window_pick(self, runs: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                     packages: np.ndarray, nearest_first: bool) -> np.ndarray:
+        """Per run, the most similar row of ``order[lo:hi]`` (``hi > lo``)."""
+        width = int((hi - lo).max())
+        idx = lo[:, None] + np.arange(width)[None, :]
+        valid = idx < hi[:, None]
+        cand = self.order[np.minimum(idx, self.m - 1)]
+        if nearest_first:  # ascending own utility, ties in order of `order` (stable)
+            key = np.where(valid, self.u[cand], np.inf)
+            perm = np.argsort(key, axis=1, kind="stable")
+            cand = np.take_along_axis(cand, perm, axis=1)
+            valid = np.take_along_axis(valid, perm, axis=1)
+        assert self.memory is not None
+        return self.memory.most_similar(runs, cand, valid, packages)
+
+
+class TimeDependentKernel(Kernel):
+    """`TimeDependent` (and its presets) with ``explore == 0``."""
+
+    uses_memory = True
+
+    def aspiration_at(self, res: np.ndarray, t: float) -> np.ndarray:
+        """`TimeDependent.aspiration_at` for every run (``order`` non-empty)."""
+        u_max, u_low = float(self.su[0]), float(self.su[-1])
+        u_min = np.maximum(res, u_low)
+        f = self.strategy.conceded(t)  # type: ignore[attr-defined]
+        asp = np.minimum(u_min + (1.0 - f) * (u_max - u_min), u_max)
+        return np.where(u_min > u_max, u_min, asp)
+
+    def _window(self, runs: np.ndarray, res: np.ndarray, target: np.ndarray,
+                packages: np.ndarray, nearest_first: bool) -> np.ndarray:
+        """Per run, the chosen row of the window at ``target``, -1 where there is none."""
+        out = np.full(runs.shape[0], -1, dtype=np.int64)
+        ok = res <= self.su[0]
+        if not ok.any():
+            return out
+        n = np.maximum(self.count_at_or_above(target[ok]), 1)
+        lo = np.maximum(0, n - self.strategy.params.window)
+        out[ok] = self._window_pick(runs[ok], lo, n, packages, nearest_first)
+        return out
+
+    def propose(self, runs, t, times, deadline, res, packages):  # type: ignore[no-untyped-def]
+        if self.m == 0:
+            return np.full(runs.shape[0], -1, dtype=np.int64)
+        rows = self._window(runs, res, self.aspiration_at(res, times[t]), packages, True)
+        # the final check (reservation-aware: never below the reservation value)
+        bad = (rows >= 0) & (self.u[np.maximum(rows, 0)] < res)
+        rows[bad] = -1
+        return rows
+
+    def respond(self, runs, t, times, deadline, res, offer, packages):  # type: ignore[no-untyped-def]
+        if self.m == 0:
+            return np.zeros(runs.shape[0], dtype=bool)
+        u = self.u[offer]
+        ok = self.acceptable[offer] & (u >= res)
+        yes = ok & (u >= self.aspiration_at(res, times[t]))
+        t_next = min(1.0, (t + 1) / max(deadline - 1, 1))
+        target = self.aspiration_at(res, t_next)
+        maybe = ok & ~yes & (u >= target)
+        if maybe.any():
+            sub = np.flatnonzero(maybe)
+            rows = self._window(runs[sub], res[sub], target[sub], packages, False)
+            has = rows >= 0
+            yes[sub[has]] = u[sub[has]] >= self.u[rows[has]]
+        return yes
+
+
+class ReservationAwareKernel(Kernel):
+    """`ReservationAware`."""
+
+    uses_memory = True
+
+    def propose(self, runs, t, times, deadline, res, packages):  # type: ignore[no-untyped-def]
+        out = np.full(runs.shape[0], -1, dtype=np.int64)
+        if self.m == 0:
+            return out
+        p = self.strategy.params
+        n = np.minimum(self.count_at_or_above(res + p.margin), p.window)
+        ok = n > 0
+        if ok.any():
+            out[ok] = self._window_pick(runs[ok], np.zeros(int(ok.sum()), dtype=np.int64),
+                                        n[ok], packages, False)
+        return out
+
+    def respond(self, runs, t, times, deadline, res, offer, packages):  # type: ignore[no-untyped-def]
+        if self.m == 0:
+            return np.zeros(runs.shape[0], dtype=bool)
+        return self.acceptable[offer] & (self.u[offer] >= res + self.strategy.params.margin)
+
+
+def _time_dependent(strategy: Strategy[Any], view: StageView, actor: int) -> Kernel | None:
+    if getattr(strategy, "stochastic", False):
+        return None  # explore > 0 draws per proposal: per-run engine
+    return TimeDependentKernel(strategy, view, actor)
+
+
+def _reservation_aware(strategy: Strategy[Any], view: StageView, actor: int) -> Kernel | None:
+    return ReservationAwareKernel(strategy, view, actor)
+
+
+#: Exact strategy class -> kernel factory (None from the factory: these params have none).
+KERNELS: dict[type, Callable[[Strategy[Any], StageView, int], Kernel | None]] = {
+    TimeDependent: _time_dependent,
+    Boulware: _time_dependent,
+    Linear: _time_dependent,
+    Conceder: _time_dependent,
+    ReservationAware: _reservation_aware,
+}
+
+
+def kernel_for(strategy: Strategy[Any], view: StageView, actor: int) -> Kernel | None:
+    """The batch kernel of ``strategy`` for ``actor``, or None (per-run fallback)."""
+    factory = KERNELS.get(type(strategy))
+    return None if factory is None else factory(strategy, view, actor)
