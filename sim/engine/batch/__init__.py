@@ -7,5 +7,6 @@ kernels. A configuration the batch engine does not cover is reported as a `Fallb
 """
 
 from sim.engine.batch.engine import Batch, Fallback, plan, run_batch
+from sim.engine.batch.many import simulate_many
 
-__all__ = ["Batch", "Fallback", "plan", "run_batch"]
+__all__ = ["Batch", "Fallback", "plan", "run_batch", "simulate_many"]

@@ -34,13 +34,14 @@ import numpy as np
 
 from sim.engine import protocols, strategies
 from sim.engine.api import RunResult, nash_distance, package_dict, pareto_optimal
-from sim.engine.batch.kernels import Kernel, Memory, kernel_for
+from sim.engine.batch.kernels import KERNELS, Kernel, Memory, kernel_for
 from sim.engine.dynamics import Dynamics, compile_dynamics
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.alternating_offers import AlternatingOffers
 from sim.engine.protocols.records import AGREEMENT, DEADLINE, NEUTRAL, STILLBORN, WALK_AWAY
 from sim.engine.protocols.summit_ratification import SummitRatification
 from sim.engine.settings import RunConfig
+from sim.errors import UserError
 
 __all__ = ["Batch", "Fallback", "plan", "run_batch"]
 
@@ -82,13 +83,15 @@ def _pass_table(rule: Any, sponsor: int, voters: Sequence[int], active: Sequence
 def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Batch | Fallback:
     """A batch plan for this problem and config, or why it must run per run.
 
-    Raises:
-        UserError, ProtocolError: settings that cannot be run (as the per-run engine).
+    Invalid settings give a `Fallback` too: the per-run engine then reports them.
     """
-    cls = protocols.get(config.protocol.kind)
-    if cls not in PROTOCOLS:
-        return Fallback(f"protocol {cls.name} has no batch kernel")
-    protocol = cls(prepared, config.protocol, rounds)
+    try:
+        cls = protocols.get(config.protocol.kind)
+        if cls not in PROTOCOLS:
+            return Fallback(f"protocol {cls.name} has no batch kernel")
+        protocol = cls(prepared, config.protocol, rounds)
+    except (KeyError, ValueError, UserError):
+        return Fallback("invalid settings")  # the per-run engine reports them
     if protocol.first_view != ("package",):
         return Fallback("ceasefire_first sequencing has no batch kernel")
     if protocol.mediator() is not None:
@@ -103,10 +106,14 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
     kernels: list[Kernel | None] = []
     dummy = np.random.default_rng(0)  # kernelised strategies never draw (stochastic = False)
     for i, spec in enumerate(config.strategies):
-        strategy = strategies.build(spec, dummy)  # validates the spec as the model does
+        try:
+            strategy = strategies.build(spec, dummy)
+        except (KeyError, ValueError):
+            return Fallback("invalid settings")  # the per-run engine reports them
         kernel = kernel_for(strategy, view, i)
         if kernel is None and i in acting:
-            return Fallback(f"strategy {spec.kind} ({protocol.actors[i]}) has no batch kernel")
+            return Fallback(f"strategy {spec.kind} ({protocol.actors[i]}) has no batch kernel"
+                            + (" with these parameters" if type(strategy) in KERNELS else ""))
         kernels.append(kernel)
     passes = {}
     for p in seats:
@@ -175,7 +182,7 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
         if live.size == 0:
             break
         p = seats[t % len(seats)]
-        rows = kernels[p].propose(live, t, proto.times, deadline, res[live, t, p], packages)
+        rows = _k(kernels, p).propose(live, t, proto.times, deadline, res[live, t, p], packages)
         offered = rows >= 0
         runs, offer = live[offered], rows[offered]
         opts = packages[offer]
@@ -186,11 +193,11 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
         responders = proto.responders_after(seats, p)
         mask = np.zeros(runs.size, dtype=np.int64)
         acc_by: dict[int, np.ndarray] = {}
-        for k, a in enumerate(responders):
-            yes = kernels[a].respond(runs, t, proto.times, deadline, res[runs, t, a], offer,
+        for j, a in enumerate(responders):
+            yes = _k(kernels, a).respond(runs, t, proto.times, deadline, res[runs, t, a], offer,
                                      packages) & view.acceptable[a][offer]
             acc_by[a] = yes
-            mask |= yes.astype(np.int64) << k
+            mask |= yes.astype(np.int64) << j
         passed = batch.passes[p][mask]
         done = np.zeros(B, dtype=bool)
         if passed.any():
@@ -198,10 +205,10 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
             ok = np.ones(prun.size, dtype=bool)
             if batch.ratify is not None:
                 rmask = np.zeros(prun.size, dtype=np.int64)
-                for k, a in enumerate(batch.ratifiers):
-                    yes = kernels[a].respond(prun, t, proto.times, deadline, res[prun, t, a],
+                for j, a in enumerate(batch.ratifiers):
+                    yes = _k(kernels, a).respond(prun, t, proto.times, deadline, res[prun, t, a],
                                              prow, packages) & view.acceptable[a][prow]
-                    rmask |= yes.astype(np.int64) << k
+                    rmask |= yes.astype(np.int64) << j
                 ok = batch.ratify[rmask]
             for b, r, o in zip(prun.tolist(), prow.tolist(), ok.tolist(), strict=True):
                 reason[b] = AGREEMENT if o else STILLBORN
@@ -236,6 +243,13 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
         live = live[~done[live]]
     return [_result(batch, int(seeds[b]), str(reason[b]), int(deal[b]), int(end_round[b]),
                     ratified[b], walked[b], res[b]) for b in range(B)]
+
+
+def _k(kernels: tuple[Kernel | None, ...], a: int) -> Kernel:
+    """The kernel of an acting actor (`plan` checked that it has one)."""
+    kernel = kernels[a]
+    assert kernel is not None
+    return kernel
 
 
 def _seen(seen: np.ndarray, utilities: np.ndarray, acceptable: np.ndarray, runs: np.ndarray,

@@ -146,7 +146,8 @@ class TimeDependentKernel(Kernel):
         out[ok] = self._window_pick(runs[ok], lo, n, packages, nearest_first)
         return out
 
-    def propose(self, runs, t, times, deadline, res, packages):  # type: ignore[no-untyped-def]
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
         if self.m == 0:
             return np.full(runs.shape[0], -1, dtype=np.int64)
         rows = self._window(runs, res, self.aspiration_at(res, times[t]), packages, True)
@@ -155,7 +156,8 @@ class TimeDependentKernel(Kernel):
         rows[bad] = -1
         return rows
 
-    def respond(self, runs, t, times, deadline, res, offer, packages):  # type: ignore[no-untyped-def]
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
         if self.m == 0:
             return np.zeros(runs.shape[0], dtype=bool)
         u = self.u[offer]
@@ -177,7 +179,8 @@ class ReservationAwareKernel(Kernel):
 
     uses_memory = True
 
-    def propose(self, runs, t, times, deadline, res, packages):  # type: ignore[no-untyped-def]
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
         out = np.full(runs.shape[0], -1, dtype=np.int64)
         if self.m == 0:
             return out
@@ -189,7 +192,8 @@ class ReservationAwareKernel(Kernel):
                                         n[ok], packages, False)
         return out
 
-    def respond(self, runs, t, times, deadline, res, offer, packages):  # type: ignore[no-untyped-def]
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
         if self.m == 0:
             return np.zeros(runs.shape[0], dtype=bool)
         return self.acceptable[offer] & (self.u[offer] >= res + self.strategy.params.margin)
