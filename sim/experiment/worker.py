@@ -20,6 +20,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ import numpy as np
 from sim.experiment.point import Job
 
 if TYPE_CHECKING:
+    from sim.engine.api import RunResult
     from sim.engine.prepared import Prepared
     from sim.scenario.schema import Scenario
 
@@ -166,8 +168,6 @@ def run_chunk(
         The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
         ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``), one entry per run.
     """
-    from sim.api import simulate
-
     st = _state(job)
     point_ids, _, seeds = runs
     cols: dict[str, list] = {"agreement": []}
@@ -176,9 +176,8 @@ def run_chunk(
     cols.update({f"u.{a}": [] for a in job.actors})
     for name in ("ratified", "stillborn", "pareto_optimal", "nash_distance", "reason"):
         cols[name] = []
-    for pid, seed in zip(point_ids.tolist(), seeds.tolist(), strict=True):
-        scenario, _, prepared = _point(job, st, pid, values[pid])
-        r = simulate(scenario, seed, rounds=job.rounds, prepared=prepared, collect=False)
+    fallbacks: dict[str, int] = {}
+    for r in _results(job, st, point_ids.tolist(), seeds.tolist(), values, fallbacks):
         cols["agreement"].append(bool(r.agreement))
         package = r.package or {}
         for i in job.issues:
@@ -192,8 +191,48 @@ def run_chunk(
         cols["pareto_optimal"].append(None if r.pareto_optimal is None else bool(r.pareto_optimal))
         cols["nash_distance"].append(None if r.nash_distance is None else float(r.nash_distance))
         cols["reason"].append(str(r.reason))
-        release_finished_models()  # at once: a young garbage cycle is cheap to collect
+    if fallbacks:  # not a column: the runner reports it in the sweep summary
+        cols[FALLBACK_KEY] = sorted(fallbacks.items())
     return cols
+
+
+# --------------------------------------------------------------- batched runs (issue 15)
+#: Key of `run_chunk`'s output listing ``(reason, runs)`` played per run (not a column).
+FALLBACK_KEY = "__per_run__"
+#: ``NEGSIM_BATCH=0`` in the environment plays every run on the per-run engine (the
+#: reference; benchmarks compare the two). Results are identical either way.
+BATCH_ENV = "NEGSIM_BATCH"
+
+
+def _results(job: Job, st: _State, point_ids: list[int], seeds: list[int],
+             values: dict[int, list[Any]], fallbacks: dict[str, int]) -> Iterator[RunResult]:
+    """The chunk's results in run order: each point's consecutive runs as one batch.
+
+    `sim.engine.batch.simulate_many` plays a point's runs as arrays where the batch
+    engine covers its protocol and strategies, else one by one (its reason is counted in
+    ``fallbacks``); either way each result equals ``simulate(scenario, seed)``.
+    """
+    import os
+
+    from sim.engine.batch import simulate_many
+    from sim.scenario import run_config
+
+    batched = os.environ.get(BATCH_ENV, "1") != "0"
+    start = 0
+    while start < len(point_ids):
+        pid = point_ids[start]
+        end = start + 1
+        while end < len(point_ids) and point_ids[end] == pid:
+            end += 1
+        scenario, _, prepared = _point(job, st, pid, values[pid])
+        results, reason = simulate_many(prepared, run_config(scenario), seeds[start:end],
+                                        job.rounds, batched=batched)
+        if reason is not None and batched:
+            fallbacks[reason] = fallbacks.get(reason, 0) + end - start
+        yield from results
+        if reason is not None:
+            release_finished_models()  # at once: a young garbage cycle is cheap to collect
+        start = end
 
 
 def release_finished_models() -> int:
