@@ -44,7 +44,9 @@ class Memory:
 
     def __init__(self, batch: int, offsets: np.ndarray, n_options: int) -> None:
         self.offsets = offsets
-        self.counts = np.zeros((batch, n_options), dtype=np.int64)
+        # float64 holds these integer counts exactly (< 2**53) and lets a shared window be
+        # scored by one matrix product
+        self.counts = np.zeros((batch, n_options), dtype=np.float64)
         self.n_counted = np.zeros(batch, dtype=np.int64)
 
     def count(self, runs: np.ndarray, options: np.ndarray) -> None:
@@ -52,6 +54,15 @@ class Memory:
         if runs.size:
             self.counts[runs[:, None], options + self.offsets] += 1
             self.n_counted[runs] += 1
+
+    def most_similar_shared(self, runs: np.ndarray, cand: np.ndarray,
+                            packages: np.ndarray) -> np.ndarray:
+        """`most_similar` when every run has the same candidates ``cand`` (shape (W,))."""
+        onehot = np.zeros((cand.shape[0], self.counts.shape[1]))
+        onehot[np.arange(cand.shape[0])[:, None], packages[cand] + self.offsets] = 1.0
+        pick = np.argmax(self.counts[runs] @ onehot.T, axis=1)
+        pick[self.n_counted[runs] == 0] = 0
+        return cand[pick]
 
     def most_similar(self, runs: np.ndarray, cand: np.ndarray, valid: np.ndarray,
                      packages: np.ndarray) -> np.ndarray:
@@ -61,10 +72,10 @@ class Memory:
         has at least one valid candidate, the valid ones first). With nothing counted
         yet, the first candidate (`FrequencyModel.most_similar`).
         """
+        width = self.counts.shape[1]
         opts = packages[np.where(valid, cand, 0)] + self.offsets  # (b, W, n_issues)
-        flat = opts.reshape(opts.shape[0], -1)
-        scores = np.take_along_axis(self.counts[runs], flat, axis=1)
-        scores = scores.reshape(opts.shape).sum(axis=2)
+        opts += (runs * width)[:, None, None]  # into the flat counts: one gather, no copy
+        scores = self.counts.ravel()[opts].sum(axis=2)
         scores = np.where(valid, scores, -1)
         pick = np.argmax(scores, axis=1)
         pick[self.n_counted[runs] == 0] = 0
@@ -108,6 +119,12 @@ class Kernel:
     def _window_pick(self, runs: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                      packages: np.ndarray, nearest_first: bool) -> np.ndarray:
         """Per run, the most similar row of ``order[lo:hi]`` (``hi > lo``)."""
+        assert self.memory is not None
+        if lo.min() == lo.max() and hi.min() == hi.max():  # one window for every run
+            cand = self.order[int(lo[0]):int(hi[0])]
+            if nearest_first:
+                cand = cand[np.argsort(self.u[cand], kind="stable")]
+            return self.memory.most_similar_shared(runs, cand, packages)
         width = int((hi - lo).max())
         idx = lo[:, None] + np.arange(width)[None, :]
         valid = idx < hi[:, None]
@@ -117,7 +134,6 @@ class Kernel:
             perm = np.argsort(key, axis=1, kind="stable")
             cand = np.take_along_axis(cand, perm, axis=1)
             valid = np.take_along_axis(valid, perm, axis=1)
-        assert self.memory is not None
         return self.memory.most_similar(runs, cand, valid, packages)
 
 
