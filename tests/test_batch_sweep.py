@@ -26,7 +26,7 @@ def exp_dir(tmp_path: Path) -> Path:
     (tmp_path / "mixed.yaml").write_text(
         "name: mixed\nquestion: Which protocols batch?\nscenario: tiny.yaml\n"
         "parameters:\n  - path: protocol.kind\n"
-        "    values: [alternating_offers, summit_ratification, random_proposer]\n"
+        "    values: [alternating_offers, summit_ratification, random_proposer, single_text]\n"
         "  - path: protocol.deadline\n    values: [4, 9]\n"
         "design: {kind: grid}\nreplicates: 12\nseed: 11\n",
         encoding="utf-8",
@@ -48,8 +48,8 @@ def test_batched_sweep_is_bit_identical_to_the_per_run_sweep(exp_dir, monkeypatc
     assert table.equals(ref)
     assert table2.equals(ref)
     assert reference.per_run == ()  # batching off: nothing to warn about
-    # random_proposer has no kernel: its 24 runs were played one by one, and said so
-    assert batched.per_run == (("protocol random_proposer has no batch kernel", 24),)
+    # single_text has no kernel: its 24 runs were played one by one, and said so
+    assert batched.per_run == (("protocol single_text has no batch kernel", 24),)
 
 
 def test_negsim_sweep_prints_the_fallback_warning(exp_dir, capsys):
@@ -57,4 +57,4 @@ def test_negsim_sweep_prints_the_fallback_warning(exp_dir, capsys):
                  "--workers", "1"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "warning: 24 runs played one by one (no batch kernel: protocol random_proposer" in out
+    assert "warning: 24 runs played one by one (no batch kernel: protocol single_text" in out

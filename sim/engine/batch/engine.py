@@ -8,19 +8,21 @@ Core objects:
         `sim.engine.api.run(..., collect=False)` with that seed.
 
 What it covers. Protocols whose rounds are `sim.engine.protocols.rounds.offer_round` with
-the proposer rotating over the seats (``alternating_offers``, ``summit_ratification``),
-``package`` sequencing, and a table from which any walk-out ends the talks (every seat
-that may walk is a veto actor, essential, or its leaving makes the rule unreachable), so
-every live run of a batch has the same proposer and responders each round. Every actor
+the proposer rotating over the seats (``alternating_offers``, ``summit_ratification``) or
+recognised at random (``random_proposer``: one uniform draw per round from the run's
+generator), ``package`` sequencing, and a table from which any walk-out ends the talks
+(every seat that may walk is a veto actor, essential, or its leaving makes the rule
+unreachable), so the table never changes while a run goes on. Each round, the live runs
+are grouped by their proposer. Every actor
 (ratifiers included) needs a strategy kernel (`sim.engine.batch.kernels`). Anything else
 falls back to the per-run engine, with the reason.
 
 Randomness stays per run: each run's generator is ``default_rng(seed)``, drawn from in
-the order of `NegotiationModel` (Mesa's seed for ``model.random``, then the war's
-trajectory); the kernelised strategies draw nothing. So a run's result does not depend on
-the batch it is played in. The per-run engine (`NegotiationModel`) remains the reference
-implementation; the equivalence property (tests/test_batch_equivalence.py) checks this
-engine against it.
+the order of `NegotiationModel` (Mesa's seed for ``model.random``, the war's trajectory,
+then one draw per round for a random proposer); the kernelised strategies draw nothing.
+So a run's result does not depend on the batch it is played in. The per-run engine
+(`NegotiationModel`) remains the reference implementation; the equivalence property
+(tests/test_batch_equivalence.py) checks this engine against it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from sim.engine.batch.kernels import KERNELS, Kernel, Memory, kernel_for
 from sim.engine.dynamics import Dynamics, compile_dynamics
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.alternating_offers import AlternatingOffers
+from sim.engine.protocols.random_proposer import RandomProposer
 from sim.engine.protocols.records import AGREEMENT, DEADLINE, NEUTRAL, STILLBORN, WALK_AWAY
 from sim.engine.protocols.summit_ratification import SummitRatification
 from sim.engine.settings import RunConfig
@@ -46,7 +49,7 @@ from sim.errors import UserError
 __all__ = ["Batch", "Fallback", "plan", "run_batch"]
 
 #: Protocol classes (exact) whose rounds this engine plays.
-PROTOCOLS: tuple[type, ...] = (AlternatingOffers, SummitRatification)
+PROTOCOLS: tuple[type, ...] = (AlternatingOffers, SummitRatification, RandomProposer)
 
 
 @dataclass(frozen=True)
@@ -139,19 +142,41 @@ def _breaks_alone(protocol: protocols.Protocol[Any], a: int) -> bool:
     return not proposers or not rule.reachable(active, proposers)
 
 
-def _reservations(batch: Batch, seeds: Sequence[int]) -> np.ndarray:
-    """Shape (B, deadline, n): every run's reservation values, drawn as the model does."""
-    prepared, dyn = batch.prepared, batch.dynamics
-    deadline = batch.protocol.deadline
-    out = np.empty((len(seeds), deadline, prepared.problem.n_actors))
+def _draws(batch: Batch, seeds: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every run's reservation values (B, deadline, n) and proposers (B, deadline).
+
+    Drawn from each run's generator in the order of the model: Mesa's seed, the war's
+    trajectory, then (random proposer) one uniform per round, inverted through the
+    cumulative recognition probabilities as `RandomProposer.draw` does. Rounds a run does
+    not reach draw numbers nothing else uses.
+    """
+    prepared, dyn, proto = batch.prepared, batch.dynamics, batch.protocol
+    deadline = proto.deadline
+    seats = proto.seats
+    res = np.empty((len(seeds), deadline, prepared.problem.n_actors))
+    proposer = np.empty((len(seeds), deadline), dtype=np.int64)
+    proposer[:] = np.array([seats[t % len(seats)] for t in range(deadline)])
+    cands: tuple[int, ...] = ()
+    cum = np.zeros(0)
+    total = 0.0
+    if isinstance(proto, RandomProposer):
+        cands = proto.proposers(seats)
+        acc, sums = 0.0, []
+        for a in cands:
+            acc += proto.probability[a]
+            sums.append(acc)
+        cum, total = np.array(sums), sum(proto.probability[a] for a in cands)
     for b, seed in enumerate(seeds):
         rng = np.random.default_rng(int(seed))
         rng.integers(np.iinfo(np.int32).max)  # mesa.Model's seed for model.random
         if dyn.n_vars:
-            out[b] = dyn.reservations(dyn.trajectory(deadline - 1, rng))
+            res[b] = dyn.reservations(dyn.trajectory(deadline - 1, rng))
         else:
-            out[b] = prepared.reservations
-    return out
+            res[b] = prepared.reservations
+        if cands:
+            k = np.searchsorted(cum, rng.random(deadline) * total, side="right")
+            proposer[b] = np.asarray(cands)[np.minimum(k, len(cands) - 1)]
+    return res, proposer
 
 
 def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
@@ -161,7 +186,7 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
     packages = prepared.packages
     n, deadline, seats = proto.n, proto.deadline, proto.seats
     B = len(seeds)
-    res = _reservations(batch, seeds)
+    res, proposer = _draws(batch, seeds)
     sizes = np.array([len(v) for v in view.parts[0][5]], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
     for k in kernels:
@@ -178,13 +203,13 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
     ratified: list[bool | None] = [None] * B
     walked: list[tuple[int, ...]] = [()] * B
     live = np.arange(B)
-    for t in range(deadline):
-        if live.size == 0:
-            break
-        p = seats[t % len(seats)]
-        rows = _k(kernels, p).propose(live, t, proto.times, deadline, res[live, t, p], packages)
+
+    def offer_round(runs: np.ndarray, p: int, t: int, done: np.ndarray) -> None:
+        """Proposer ``p`` offers in ``runs``; settle the passed ones, update ``seen``."""
+        rows = _k(kernels, p).propose(runs, t, proto.times, deadline, res[runs, t, p],
+                                      packages)
         offered = rows >= 0
-        runs, offer = live[offered], rows[offered]
+        runs, offer = runs[offered], rows[offered]
         opts = packages[offer]
         for a in range(n):
             ka = kernels[a]
@@ -194,21 +219,20 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
         mask = np.zeros(runs.size, dtype=np.int64)
         acc_by: dict[int, np.ndarray] = {}
         for j, a in enumerate(responders):
-            yes = _k(kernels, a).respond(runs, t, proto.times, deadline, res[runs, t, a], offer,
-                                     packages) & view.acceptable[a][offer]
+            yes = _k(kernels, a).respond(runs, t, proto.times, deadline, res[runs, t, a],
+                                         offer, packages) & view.acceptable[a][offer]
             acc_by[a] = yes
             mask |= yes.astype(np.int64) << j
         passed = batch.passes[p][mask]
-        done = np.zeros(B, dtype=bool)
         if passed.any():
             prun, prow = runs[passed], offer[passed]
             ok = np.ones(prun.size, dtype=bool)
             if batch.ratify is not None:
                 rmask = np.zeros(prun.size, dtype=np.int64)
                 for j, a in enumerate(batch.ratifiers):
-                    yes = _k(kernels, a).respond(prun, t, proto.times, deadline, res[prun, t, a],
-                                             prow, packages) & view.acceptable[a][prow]
-                    rmask |= yes.astype(np.int64) << j
+                    yes = _k(kernels, a).respond(prun, t, proto.times, deadline,
+                                                 res[prun, t, a], prow, packages)
+                    rmask |= (yes & view.acceptable[a][prow]).astype(np.int64) << j
                 ok = batch.ratify[rmask]
             for b, r, o in zip(prun.tolist(), prow.tolist(), ok.tolist(), strict=True):
                 reason[b] = AGREEMENT if o else STILLBORN
@@ -221,6 +245,17 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
         if proto.walk_away:
             _seen(seen, utilities, acceptable, runs[~passed], offer[~passed], p,
                   {a: v[~passed] for a, v in acc_by.items()}, seats)
+
+    for t in range(deadline):
+        if live.size == 0:
+            break
+        done = np.zeros(B, dtype=bool)
+        who_proposes = proposer[live, t]
+        for p in seats:
+            sub = live[who_proposes == p]
+            if sub.size:
+                offer_round(sub, p, t, done)
+        if proto.walk_away:
             rest = live[~done[live]]
             late = t >= proto.walk_from
             out = np.zeros(rest.size, dtype=bool)
