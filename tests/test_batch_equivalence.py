@@ -94,17 +94,17 @@ def test_shipped_scenarios_batch_and_match(path):
 
 
 def test_a_strategy_without_a_kernel_falls_back_with_its_reason():
-    """A strategy class with no kernel (here ``hardliner``) runs per run, named."""
+    """A strategy class with no kernel (here ``hill_climber``) runs per run, named."""
     scenario = load("scenarios/alaska_summit.yaml")
     prepared, config = prepare(scenario), run_config(scenario)
     names = prepared.problem.actors
     i = names.index("russia")
     specs = list(config.strategies)
-    specs[i] = StrategySpec(kind="hardliner")
+    specs[i] = StrategySpec(kind="hill_climber")
     other = RunConfig(config.protocol, tuple(specs), config.dynamics)
     got = plan(prepared, other)
     assert isinstance(got, Fallback)
-    assert "hardliner" in got.reason and "russia" in got.reason
+    assert "hill_climber" in got.reason and "russia" in got.reason
     results, reason = simulate_many(prepared, other, [1, 2])
     assert reason == got.reason
     assert results == [run(prepared, other, s, collect=False) for s in (1, 2)]

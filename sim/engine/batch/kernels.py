@@ -27,6 +27,7 @@ from sim.engine.prepared import StageView
 from sim.engine.strategies.base import Strategy
 from sim.engine.strategies.boulware import Boulware
 from sim.engine.strategies.conceder import Conceder
+from sim.engine.strategies.hardliner import Hardliner
 from sim.engine.strategies.linear import Linear
 from sim.engine.strategies.reservation_aware import ReservationAware
 from sim.engine.strategies.time_dependent import TimeDependent
@@ -215,6 +216,23 @@ class ReservationAwareKernel(Kernel):
         return self.acceptable[offer] & (self.u[offer] >= res + self.strategy.params.margin)
 
 
+class HardlinerKernel(Kernel):
+    """`Hardliner`: its best package; accepts at or above a fixed demand."""
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        row = int(self.order[0]) if self.m else -1
+        return np.full(runs.shape[0], row, dtype=np.int64)
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        if self.m == 0:
+            return np.zeros(runs.shape[0], dtype=bool)
+        u_max, u_low = float(self.su[0]), float(self.su[-1])
+        demand = min(u_low + self.strategy.params.aspiration * (u_max - u_low), u_max)
+        return self.acceptable[offer] & (self.u[offer] >= demand)
+
+
 def _time_dependent(strategy: Strategy[Any], view: StageView, actor: int) -> Kernel | None:
     if getattr(strategy, "stochastic", False):
         return None  # explore > 0 draws per proposal: per-run engine
@@ -232,6 +250,7 @@ KERNELS: dict[type, Callable[[Strategy[Any], StageView, int], Kernel | None]] = 
     Linear: _time_dependent,
     Conceder: _time_dependent,
     ReservationAware: _reservation_aware,
+    Hardliner: lambda strategy, view, actor: HardlinerKernel(strategy, view, actor),
 }
 
 
