@@ -166,17 +166,45 @@ def _draws(batch: Batch, seeds: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
             acc += proto.probability[a]
             sums.append(acc)
         cum, total = np.array(sums), sum(proto.probability[a] for a in cands)
+    noise = np.zeros((len(seeds), deadline - 1, dyn.n_vars))
     for b, seed in enumerate(seeds):
         rng = np.random.default_rng(int(seed))
         rng.integers(np.iinfo(np.int32).max)  # mesa.Model's seed for model.random
-        if dyn.n_vars:
-            res[b] = dyn.reservations(dyn.trajectory(deadline - 1, rng))
-        else:
-            res[b] = prepared.reservations
+        if dyn.n_vars and dyn.noisy:
+            noise[b] = rng.standard_normal((deadline - 1, dyn.n_vars))
         if cands:
             k = np.searchsorted(cum, rng.random(deadline) * total, side="right")
             proposer[b] = np.asarray(cands)[np.minimum(k, len(cands) - 1)]
+    if dyn.n_vars:
+        war = _trajectories(dyn, noise)
+        for b in range(len(seeds)):
+            res[b] = dyn.reservations(war[b])
+    else:
+        res[:] = prepared.reservations
     return res, proposer
+
+
+def _trajectories(dyn: Dynamics, z: np.ndarray) -> np.ndarray:
+    """`Dynamics.trajectory` of every run at once from its standard normals ``z``.
+
+    ``z`` shape (B, rounds, n_vars); the same element-wise operations in the same order
+    as the per-run trajectory, so every state is bit for bit the same.
+    """
+    B, rounds, n_vars = z.shape
+    if dyn.noisy:
+        inc = dyn.drift + dyn.noise * z
+    else:
+        inc = np.broadcast_to(dyn.drift, (B, rounds, n_vars))
+    out = np.empty((B, rounds + 1, n_vars))
+    out[:, 0] = dyn.initial()
+    unbounded = np.all(np.isinf(dyn.lower)) and np.all(np.isinf(dyn.upper))
+    if unbounded and all(r == 0 for r in dyn.events):
+        np.cumsum(np.concatenate([out[:, :1], inc], axis=1), axis=1, out=out)
+        return out
+    for r in range(1, rounds + 1):
+        out[:, r] = np.clip(dyn._events_at(out[:, r - 1] + inc[:, r - 1], r),
+                            dyn.lower, dyn.upper)
+    return out
 
 
 def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
