@@ -27,6 +27,7 @@ So a run's result does not depend on the batch it is played in. The per-run engi
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -209,7 +210,9 @@ def _trajectories(dyn: Dynamics, z: np.ndarray) -> np.ndarray:
 
 def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
     """Play one run per seed (see the module docstring); results in seed order."""
-    proto, view, kernels = batch.protocol, batch.view, batch.kernels
+    proto, view = batch.protocol, batch.view
+    # per-call copies: a run's memory lives in its call, so threads may share a plan
+    kernels = tuple(None if k is None else copy.copy(k) for k in batch.kernels)
     prepared = batch.prepared
     packages = prepared.packages
     n, deadline, seats = proto.n, proto.deadline, proto.seats

@@ -52,8 +52,9 @@ class Memory:
 
     def count(self, runs: np.ndarray, options: np.ndarray) -> None:
         """Count one proposal per run: ``options`` shape (len(runs), n_issues)."""
-        if runs.size:
-            self.counts[runs[:, None], options + self.offsets] += 1
+        if runs.size:  # one option per issue: the flat indices of a run are distinct
+            flat = (options + self.offsets + (runs * self.counts.shape[1])[:, None]).ravel()
+            self.counts.ravel()[flat] += 1.0
             self.n_counted[runs] += 1
 
     def most_similar_shared(self, runs: np.ndarray, cand: np.ndarray,
