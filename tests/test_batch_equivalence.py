@@ -119,3 +119,22 @@ def test_a_subclass_of_a_kernel_strategy_has_no_kernel():
 
     assert Derived not in KERNELS
     assert TimeDependent in KERNELS
+
+
+def test_a_batch_that_disagrees_with_the_per_run_engine_is_replayed(monkeypatch):
+    """The canary: a kernel out of step with its strategy never writes a wrong row."""
+    import dataclasses
+
+    import sim.engine.batch.many as many
+
+    scenario = load("scenarios/alaska_summit.yaml")
+    prepared, config = prepare(scenario), run_config(scenario)
+    real = many.run_batch
+
+    def stale(batch, seeds):  # as if a rule had changed under the kernel
+        return [dataclasses.replace(r, rounds=r.rounds + 1) for r in real(batch, seeds)]
+
+    monkeypatch.setattr(many, "run_batch", stale)
+    results, reason = simulate_many(prepared, config, [4, 5, 6])
+    assert reason is not None and "disagrees" in reason and "seed 4" in reason
+    assert results == [run(prepared, config, s, collect=False) for s in (4, 5, 6)]

@@ -230,8 +230,7 @@ def _results(job: Job, st: _State, point_ids: list[int], seeds: list[int],
         if reason is not None and batched:
             fallbacks[reason] = fallbacks.get(reason, 0) + end - start
         yield from results
-        if reason is not None:
-            release_finished_models()  # at once: a young garbage cycle is cheap to collect
+        release_finished_models()  # per-run models (the batch's canary included)
         start = end
 
 

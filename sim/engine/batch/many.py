@@ -24,6 +24,7 @@ def simulate_many(
     seeds: Sequence[int],
     rounds: int | None = None,
     batched: bool = True,
+    check: bool = True,
 ) -> tuple[list[RunResult], str | None]:
     """Play every seed; ``(results in seed order, fallback reason or None)``.
 
@@ -34,6 +35,8 @@ def simulate_many(
         rounds: overrides the protocol deadline.
         batched: use the batch engine where it applies (False: always per run, the
             reference).
+        check: replay the first seed of a batch on the per-run engine and, if the two
+            differ, play every seed per run (with the reason).
 
     Raises:
         UserError: settings that cannot be run (as `NegotiationModel`).
@@ -43,7 +46,20 @@ def simulate_many(
     reason: str | None = "batching off"
     if batched:
         batch = plan(prepared, config, rounds)
-        if not isinstance(batch, Fallback):
-            return run_batch(batch, seeds), None
-        reason = batch.reason
+        if isinstance(batch, Fallback):
+            reason = batch.reason
+        else:
+            results = run_batch(batch, seeds)
+            if not check:
+                return results, None
+            # The canary: the first run again on the per-run engine (the reference). A
+            # kernel that no longer matches its strategy or protocol (a rule changed, a
+            # result field added) costs speed, never a wrong row.
+            first = run(prepared, config, int(seeds[0]), rounds, collect=False)
+            if first == results[0]:
+                return results, None
+            reason = (f"the batch engine disagrees with the per-run engine on seed "
+                      f"{int(seeds[0])} (a kernel is out of date)")
+            rest = [run(prepared, config, int(s), rounds, collect=False) for s in seeds[1:]]
+            return [first, *rest], reason
     return [run(prepared, config, int(s), rounds, collect=False) for s in seeds], reason
