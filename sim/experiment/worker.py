@@ -68,6 +68,7 @@ class _State:
         self.key = key
         self.prepared: OrderedDict[str, Prepared] = OrderedDict()
         self.points: OrderedDict[int, tuple[Scenario, str]] = OrderedDict()
+        self.checked: set[int] = set()  # points whose batch passed the canary here
 
 
 _LOCAL = threading.local()
@@ -226,7 +227,10 @@ def _results(job: Job, st: _State, point_ids: list[int], seeds: list[int],
             end += 1
         scenario, _, prepared = _point(job, st, pid, values[pid])
         results, reason = simulate_many(prepared, run_config(scenario), seeds[start:end],
-                                        job.rounds, batched=batched)
+                                        job.rounds, batched=batched,
+                                        check=pid not in st.checked)
+        if reason is None:
+            st.checked.add(pid)  # the canary once per point and process
         if reason is not None and batched:
             fallbacks[reason] = fallbacks.get(reason, 0) + end - start
         yield from results
