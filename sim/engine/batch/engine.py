@@ -223,6 +223,7 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
     for k in kernels:
         if k is not None:
             k.memory = Memory(B, offsets, int(sizes.sum())) if k.uses_memory else None
+            k.start(B, n)
     seen = np.full((B, n), -math.inf)
     utilities = np.stack(view.utilities, axis=1) if n else np.zeros((0, 0))
     acceptable = np.stack(view.acceptable, axis=1)
@@ -244,8 +245,8 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
         opts = packages[offer]
         for a in range(n):
             ka = kernels[a]
-            if a != p and ka is not None and ka.memory is not None:
-                ka.memory.count(runs, opts)
+            if a != p and ka is not None:
+                ka.observe(runs, p, offer, opts)
         responders = proto.responders_after(seats, p)
         mask = np.zeros(runs.size, dtype=np.int64)
         acc_by: dict[int, np.ndarray] = {}
