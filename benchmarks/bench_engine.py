@@ -100,7 +100,38 @@ class Negotiations:
         self._run = run
         self._release = _release()
         self.cfgs = configs(self.prepared, n_runs)
+        # negsim's batched engine (issue 15) when it has one: runs with the same settings
+        # (12 distinct set-ups here) are played together, as a sweep plays a point's runs
+        try:
+            from sim.engine.batch import plan, run_batch
+        except ImportError:  # pragma: no cover - an engine without batches
+            self.engine = "per_run"
+        else:
+            self.engine = "batch"
+            self._plan, self._run_batch = plan, run_batch
+        self._plans: dict = {}
         self.outcomes(1)  # warm-up: stage views, imports
+
+    def _outcome(self, res) -> tuple[bool, tuple | None, int | None, int]:
+        pkg = None
+        if res.agreement and res.row is not None:
+            pkg = tuple(int(x) for x in self.prepared.packages[res.row])
+        return (bool(res.agreement), pkg, res.round, int(res.rounds))
+
+    def _batched(self, n_runs: int) -> list[tuple[bool, tuple | None, int | None, int]]:
+        """Runs 0..n-1 on the batch engine, grouped by their (repeating) settings."""
+        groups: dict = {}
+        for r, cfg in enumerate(self.cfgs[:n_runs]):
+            key = (tuple(cfg.protocol.params["order"]), tuple(s.kind for s in cfg.strategies))
+            groups.setdefault(key, (cfg, []))[1].append(r)
+        out: list = [None] * n_runs
+        for key, (cfg, rs) in groups.items():
+            batch = self._plans.get(key)
+            if batch is None:
+                batch = self._plans[key] = self._plan(self.prepared, cfg)
+            for r, res in zip(rs, self._run_batch(batch, rs), strict=True):
+                out[r] = self._outcome(res)
+        return out
 
     @property
     def n_packages(self) -> int:
@@ -109,17 +140,17 @@ class Negotiations:
 
     def outcomes(self, n_runs: int) -> list[tuple[bool, tuple | None, int | None, int]]:
         """(agreement, package option indices, round, rounds played) of runs 0..n-1."""
+        if self.engine == "batch" and not self._per_run:
+            return self._batched(n_runs)
         out = []
         release = self._release
         for r, cfg in enumerate(self.cfgs[:n_runs]):
-            res = self._run(self.prepared, cfg, r, collect=False)
-            pkg = None
-            if res.agreement and res.row is not None:
-                pkg = tuple(int(x) for x in self.prepared.packages[res.row])
-            out.append((bool(res.agreement), pkg, res.round, int(res.rounds)))
+            out.append(self._outcome(self._run(self.prepared, cfg, r, collect=False)))
             if release is not None:
                 release()
         return out
+
+    _per_run = False  # decisions are counted on the per-run engine
 
     def block(self, n_runs: int | None = None) -> dict:
         """One timed block of ``n_runs`` negotiations (default: all configured runs)."""
@@ -154,12 +185,14 @@ class Negotiations:
             box[1] += 1
             return respond(self, obs, offer, explain)
 
-        n = len(self.cfgs) if n_runs is None else n_runs
+        n = min(len(self.cfgs) if n_runs is None else n_runs, 200)
         Strategy.propose, Strategy.respond = counted_propose, counted_respond
+        self._per_run = True  # the batch engine plays the same decisions as arrays
         try:
             self.outcomes(n)
         finally:
             Strategy.propose, Strategy.respond = propose, respond
+            self._per_run = False
         if box[0] == 0:  # a batched engine that bypasses the per-strategy methods
             return {"error": "no Strategy.propose calls seen: decisions not counted"}
         return {"offers_per_run": box[0] / n, "responses_per_run": box[1] / n,

@@ -225,6 +225,7 @@ def negotiations(specs: dict, peer, cycles: int, runs: dict, log=None) -> dict:
             "n_packages": ns.n_packages,
             "prepare_s": ns.prepare_s,
             "negsim": {**timing.per_unit(samples["negsim"]), **decisions["negsim"],
+                       "engine": ns.engine,
                        "agreement_rate": samples["negsim"][0]["agreement_rate"],
                        "mean_rounds": samples["negsim"][0]["mean_rounds"]},
             "floor": {**timing.per_unit(samples["floor"]), **decisions["floor"],

@@ -195,11 +195,11 @@ def main(argv: list[str] | None = None) -> int:
         spaces.write_spec(spec, WORK / f"spec_{s}.json")
     q = args.quick
     runs = {
-        "small": {"negsim": 60 if q else 200, "floor": 4000 if q else 20000,
+        "small": {"negsim": 1200 if q else 4000, "floor": 4000 if q else 20000,
                   "floor_gather": 2000 if q else 8000,
                   "shared": 24 if q else 200, "shared_one_offer": 24 if q else 200,
                   "per_run": 24 if q else 200, "shared_callbacks": 24 if q else 100},
-        "large": {"negsim": 60 if q else 200, "floor": 4000 if q else 20000,
+        "large": {"negsim": 1200 if q else 4000, "floor": 4000 if q else 20000,
                   "floor_gather": 2000 if q else 8000,
                   "shared": 24 if q else 200, "shared_one_offer": 24 if q else 200,
                   "per_run": 12 if q else 24, "shared_callbacks": 24 if q else 100},

@@ -31,7 +31,8 @@ CONTRACT = {
                 "bargaining_power", "bargaining_power_source", "strict", "ideal_point",
                 "actors", "scales"},
     "run": {"agreement", "package", "round", "utilities", "ratified", "stillborn",
-            "pareto_optimal", "nash_distance", "seed"},
+            "pareto_optimal", "nash_distance", "seed", "stage1_ceasefire", "ceasefire_only",
+            "outcome", "durability"},
     "solve": {"package", "round", "proposer", "utilities", "scores", "values", "offers",
               "agreement_probability", "horizon", "converged", "residual", "notes"},
     "score": {"package", "utilities", "reservations", "margins", "red_lines_broken",
@@ -39,7 +40,8 @@ CONTRACT = {
               "dominated_by", "nearest_feasible"},
     "reachable": {"n_runs", "agreement_rate", "stillborn_rate", "reached",
                   "never_reached_feasible", "spe", "by_point", "agreement_rate_ci",
-                  "stillborn_rate_ci", "robustness"},
+                  "stillborn_rate_ci", "robustness", "ceasefire_only_rate",
+                  "outcome_shares", "ceasefire_only", "ranked_by_durable_value"},
 }
 
 
@@ -87,7 +89,8 @@ def test_every_negsim_command_in_the_readme_runs(scratch):
             assert CONTRACT[args[0]] <= set(doc), line  # keys are added, never dropped
             if args[0] == "reachable":
                 for entry in doc["reached"]:
-                    assert {"package", "count", "share", "pareto_optimal"} <= set(entry)
+                    assert {"package", "count", "share", "pareto_optimal", "durability",
+                            "expected_durable_value"} <= set(entry)
 
 
 def test_the_python_api_example_runs(scratch, monkeypatch, capsys):
