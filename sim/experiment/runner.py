@@ -290,6 +290,7 @@ def _point_batches(plan: Plan, job: Job, executor: Executor) -> Iterator[pa.Reco
         infos: list[PointInfo] = done
         cols = plan.design.columns(ids)
         data: dict[str, Any] = {"point_id": ids.astype(np.int64)}
+        data["policy_id"], data["sample_id"] = plan.design.ids(ids)
         for ax, col in zip(plan.axes, cols, strict=True):
             data[ax.column] = [ax.cell(v) for v in col]
         data["n_feasible"] = [i.n_feasible for i in infos]
@@ -349,6 +350,7 @@ def _run_tasks(
     """
     reps = plan.experiment.replicates
     seed = plan.experiment.seed
+    crn = plan.experiment.crn
     remaining = int((~done).sum())
     for start in range(0, plan.n_runs, block):
         stop = min(start + block, plan.n_runs)
@@ -365,7 +367,7 @@ def _run_tasks(
             point_ids = run_ids // reps
             replicates = (run_ids % reps).astype(np.int32)
             pairs = zip(point_ids.tolist(), replicates.tolist(), strict=True)
-            seeds = np.array([run_seed(seed, p, r) for p, r in pairs], dtype=np.int64)
+            seeds = np.array([run_seed(seed, p, r, crn) for p, r in pairs], dtype=np.int64)
             unique = np.unique(point_ids)
             cols = plan.design.columns(unique)
             values = {int(p): [c[j] for c in cols] for j, p in enumerate(unique)}
@@ -385,6 +387,7 @@ def _part_table(plan: Plan, schema: pa.Schema, meta: RunMeta, cols: dict[str, li
         "replicate": replicates,
         "seed": seeds,
     }
+    data["policy_id"], data["sample_id"] = plan.design.ids(point_ids)
     unique, inverse = np.unique(point_ids, return_inverse=True)
     for ax, col in zip(plan.axes, plan.design.columns(unique), strict=True):
         cells = [ax.cell(v) for v in col]

@@ -24,6 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.atomic import atomic_path
+from sim.experiment.intervals import wilson
 
 DPI = 110
 PAIRWISE_MAX_ACTORS = 5
@@ -48,7 +49,8 @@ def rate_heatmaps(
 
     Args:
         panels: outcome name -> rate table (index: y levels, columns: x levels).
-        counts: runs per cell, same shape (annotated beside each rate).
+        counts: runs per cell, same shape (annotated beside each rate, with the rate's
+            Wilson 95% interval).
         xlabel: the x parameter's label.
         ylabel: the y parameter's label.
         path: where to save.
@@ -75,8 +77,9 @@ def rate_heatmaps(
                 if np.isnan(v):
                     continue
                 c = runs[i, j]
-                ax.text(j, i, f"{v:.0%}\n(n={c})", ha="center", va="center", fontsize=7,
-                        color="white" if v < 0.6 else "black")
+                lo, hi = wilson(round(v * c), c) if c else (np.nan, np.nan)
+                ax.text(j, i, f"{v:.0%}\n[{lo:.0%}-{hi:.0%}]\n(n={c})", ha="center",
+                        va="center", fontsize=6, color="white" if v < 0.6 else "black")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
     return _save(fig, path)
