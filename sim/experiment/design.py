@@ -179,6 +179,31 @@ class Design:
         return {ax.path: col[0] for ax, col in zip(self.axes, cols, strict=True)}
 
 
+def axis_levels(ax: Axis) -> int:
+    """Grid levels of ``ax``, counted without building them (at most, for integer steps)."""
+    if ax.values is not None:
+        return len(ax.values)
+    if ax.integer and ax.steps is None:
+        return max(0, math.floor(ax.high) - math.ceil(ax.low) + 1)
+    if ax.steps is None:
+        return 1 if ax.low == ax.high else 0  # the design reports the missing steps
+    return ax.steps
+
+
+def count_points(experiment: Experiment, axes: list[Axis]) -> tuple[int, int | None]:
+    """Design points of ``experiment``, computed from its spec before anything is built.
+
+    Returns:
+        ``(points, axis)``: the count, and for a grid the index of its largest axis.
+    """
+    spec = experiment.design
+    if spec.kind != "grid":
+        return int(spec.samples or 0), None
+    counts = [axis_levels(ax) for ax in axes]
+    biggest = max(range(len(counts)), key=counts.__getitem__) if counts else None
+    return math.prod(counts), biggest
+
+
 def build_design(experiment: Experiment, axes: list[Axis]) -> Design:
     """The design of ``experiment`` over ``axes``.
 
