@@ -64,6 +64,13 @@ def run(
     """
     from sim.api import load, simulate
 
+    if plot is not None:
+        from sim.engine.plot import check_format
+
+        try:
+            check_format(plot)
+        except ValueError as exc:
+            raise UserError(f"--plot {plot}: {exc}") from None
     scenario = load(file)
     collect = bool(trace or plot or per_round or not as_json)
     result = simulate(scenario, seed, rounds=rounds, collect=collect)
