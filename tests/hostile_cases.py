@@ -32,6 +32,10 @@ class Case:
 
 
 def _w(path: Path, text: str) -> str:
+    """Write a case file; a small one committed under tests/data/hostile/ is used as is."""
+    committed = DATA / path.name
+    if len(text) < 20_000 and committed.is_file() and committed.read_text("utf-8") == text:
+        return str(committed)
     path.write_text(text, encoding="utf-8")
     return str(path)
 
@@ -83,7 +87,12 @@ def _param(path: str, spec: str) -> str:
 
 def build_cases(d: Path) -> list[Case]:
     """Write the files of every case under ``d`` and return the cases."""
-    d.mkdir(parents=True, exist_ok=True)
+    # The same layout as tests/data/: hostile/ beside sweep/tiny.yaml, so that experiment
+    # files name their scenario alike whether committed or generated.
+    (d / "sweep").mkdir(parents=True, exist_ok=True)
+    (d / "sweep" / MINI.name).write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    d = d / "hostile"
+    d.mkdir(exist_ok=True)
     cases: list[Case] = []
 
     def scenario_cmds(name: str, file: str, needle: str, cmds=("validate", "analyze", "run",
@@ -175,7 +184,7 @@ def build_cases(d: Path) -> list[Case]:
                           (2,), "--rounds"))
 
     # -- experiment plans ----------------------------------------------------------------
-    mini_rel = os.path.relpath(MINI, d)
+    mini_rel = "../sweep/tiny.yaml"
     pat = "actors.a.patience"
     plans = {
         "range of 10^10 steps": _experiment(
@@ -196,7 +205,8 @@ def build_cases(d: Path) -> list[Case]:
             "space_25x4.yaml", _param("actors.a.patience", "values: [0.5, 0.9]")),
     }
     for name, text in plans.items():
-        file = _w(d / f"plan_{name.split()[0]}_{len(cases)}.yaml", text)
+        slug = "".join(c if c.isalnum() else "_" for c in name)
+        file = _w(d / f"plan_{slug}.yaml", text)
         needle = "max-packages" if "4^25" in name else ("max-" if "levels" not in name
                                                         and "steps" not in name else "")
         cases.append(Case(f"{name} (sweep)", ("sweep", file, "--out", str(d / f"out{len(cases)}"),
