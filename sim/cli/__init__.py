@@ -51,7 +51,7 @@ def _raise_limits(
         None, "--max-file-size", metavar="SIZE", help="Largest scenario or experiment file "
         "read (default 2MB; e.g. 8MB)."),
     max_packages: str | None = typer.Option(
-        None, "--max-packages", metavar="N", help="Largest outcome space (default 2^24)."),
+        None, "--max-packages", metavar="N", help="Largest outcome space (default 2^25)."),
     max_package_bytes: str | None = typer.Option(
         None, "--max-package-bytes", metavar="SIZE", help="Memory for the outcome space "
         "(default 4GB)."),

@@ -40,7 +40,7 @@ LIMITS: dict[str, Limit] = {x.name: x for x in (
     Limit("yaml_depth", 64, "levels of nesting in a YAML file"),
     Limit("yaml_nodes", 1_000_000, "values in a YAML file once its aliases are expanded"),
     Limit("extends", 32, "files in an 'extends' chain"),
-    Limit("packages", 2**24, "packages in a scenario's outcome space", "max-packages"),
+    Limit("packages", 2**25, "packages in a scenario's outcome space", "max-packages"),
     Limit("package_bytes", 4 * 2**30, "bytes to hold the outcome space and its utilities",
           "max-package-bytes"),
     Limit("options", 10_000, "listed options of one issue", "max-options"),
