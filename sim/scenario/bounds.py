@@ -3,6 +3,8 @@
 Core objects:
     option_problems: listed options per issue over the ``options`` limit, checked on the
         raw dict before validation (so 100,000 options are refused at once).
+    number_range_problems: a positive patience below `MIN_PATIENCE` (its powers underflow),
+        weights whose sum overflows.
     space_problems: the outcome space (packages, and the bytes analysis needs for them),
         computed from the issue sizes alone, against the ``packages`` and
         ``package_bytes`` limits.
@@ -18,9 +20,13 @@ from sim.core.space import package_dtype
 from sim.scenario import kinds
 from sim.scenario.limits import limit, too_big
 
-__all__ = ["option_problems", "outcome_bytes", "space_problems"]
+__all__ = ["MIN_PATIENCE", "number_range_problems", "option_problems", "outcome_bytes",
+           "space_problems"]
 
 Loc = tuple[Any, ...]
+
+#: The smallest positive patience (discount factor per round) a scenario may give.
+MIN_PATIENCE = 1e-6
 
 
 def option_problems(data: Any) -> list[tuple[Loc, str]]:
@@ -47,6 +53,21 @@ def outcome_bytes(sizes: list[int], n_actors: int) -> int:
     n = math.prod(sizes)
     per = len(sizes) * package_dtype([max(sizes, default=1)]).itemsize + 9 * n_actors + 1
     return n * per
+
+
+def number_range_problems(scenario: Any) -> list[tuple[Loc, str]]:
+    """A positive patience below `MIN_PATIENCE`; weights whose sum overflows."""
+    out: list[tuple[Loc, str]] = []
+    for aid, actor in scenario.actors.items():
+        p = actor.patience.value
+        if 0.0 < p < MIN_PATIENCE:  # its powers underflow to subnormal numbers
+            out.append((("actors", aid, "patience"), f"patience {p:g} is below "
+                        f"{MIN_PATIENCE:g}; allowed: 0 (only the present round counts) or "
+                        f"[{MIN_PATIENCE:g}, 1]"))
+        if not math.isfinite(sum(w.value for w in actor.weights.values())):
+            out.append((("actors", aid, "weights"), "weights are too large (their sum "
+                        "overflows); allowed: finite weights whose sum is finite"))
+    return out
 
 
 def space_problems(scenario: Any) -> list[tuple[Loc, str]]:

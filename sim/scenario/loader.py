@@ -217,7 +217,8 @@ def validate_data(data: dict, file: str = "<scenario>") -> Scenario:
         scenario = Scenario.model_validate(plain)
     except ValidationError as exc:
         raise ScenarioError(list(dict.fromkeys(_error_lines(exc, file) + lines))) from None
-    lines += [f"{file}: {format_loc(loc)}: {msg}" for loc, msg in bounds.space_problems(scenario)]
+    lines += [f"{file}: {format_loc(loc)}: {msg}" for loc, msg in
+              bounds.number_range_problems(scenario) + bounds.space_problems(scenario)]
     if lines:
         raise ScenarioError(list(dict.fromkeys(lines)))
     quote_errors = check_quotes(data, file)

@@ -18,7 +18,6 @@ Cross-field checks (unknown issues/options, weights, coverage of value tables) r
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -39,8 +38,6 @@ from sim.scenario.sources import Source
 from sim.scenario.specs import DynamicsSpec, ProtocolSpec, StrategySpec, reference_errors
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
-#: The smallest positive patience (discount factor per round) a scenario may give.
-MIN_PATIENCE = 1e-6
 SnakeId = Annotated[str, Field(pattern=SNAKE, description="snake_case identifier")]
 
 
@@ -235,8 +232,6 @@ class Actor(ScaledValidation, _Model):
                 )
         if v and sum(w.value for w in v.values()) <= 0:
             raise PydanticCustomError("weight", "weights are all zero")
-        if not math.isfinite(sum(w.value for w in v.values())):
-            raise PydanticCustomError("weight", "weights are too large (their sum overflows)")
         return v
 
     @field_validator("reservation")
@@ -254,10 +249,6 @@ class Actor(ScaledValidation, _Model):
         if v is not None and not 0.0 <= v.value <= top:
             raise PydanticCustomError("range", "{f} {v} is outside [0, {t}]",
                                       {"f": info.field_name, "v": v.value, "t": f"{top:g}"})
-        if v is not None and 0.0 < v.value < MIN_PATIENCE and info.field_name == "patience":
-            raise PydanticCustomError(  # powers of it underflow to subnormal numbers
-                "range", f"patience {{v}} is below {MIN_PATIENCE:g}; allowed: 0 (only the "
-                f"present round counts) or [{MIN_PATIENCE:g}, 1]", {"v": v.value})
         return v
 
 
