@@ -107,7 +107,7 @@ def build_cases(d: Path) -> list[Case]:
         "deep flow list": "name: x\nissues: " + "[" * n + "]" * n + "\n",
         "deep flow map": "name: x\nissues: " + "{a: " * n + "b" + "}" * n + "\n",
         "deep block map": "name: x\nissues:\n" + "".join(" " * (i + 1) + "a:\n"
-                                                         for i in range(1500)) + " " * 1501
+                                                         for i in range(1200)) + " " * 1201
                           + "b\n",
     }
     for name, text in deep.items():

@@ -49,7 +49,7 @@ app = typer.Typer(
 def _raise_limits(
     max_file_size: str | None = typer.Option(
         None, "--max-file-size", metavar="SIZE", help="Largest scenario or experiment file "
-        "read (default 2MB; e.g. 8MB)."),
+        "read (default 1MB; e.g. 8MB)."),
     max_packages: str | None = typer.Option(
         None, "--max-packages", metavar="N", help="Largest outcome space (default 2^25)."),
     max_package_bytes: str | None = typer.Option(

@@ -105,10 +105,14 @@ class _Bounded:
     _depth = 0
     _aliases = 0
 
+    _max_depth = 0
+
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         self._depth += 1
+        if not self._max_depth:
+            self._max_depth = limit("yaml_depth")
         try:
-            if self._depth > limit("yaml_depth"):
+            if self._depth > self._max_depth:
                 event = self.peek_event()  # type: ignore[attr-defined]
                 raise yaml.composer.ComposerError(
                     None, None, f"nested more than {limit('yaml_depth')} levels deep (a fixed "

@@ -36,7 +36,7 @@ class Limit:
 
 
 LIMITS: dict[str, Limit] = {x.name: x for x in (
-    Limit("file_size", 2 * 2**20, "bytes of one scenario or experiment file", "max-file-size"),
+    Limit("file_size", 2**20, "bytes of one scenario or experiment file", "max-file-size"),
     Limit("yaml_depth", 64, "levels of nesting in a YAML file"),
     Limit("yaml_nodes", 1_000_000, "values in a YAML file once its aliases are expanded"),
     Limit("extends", 32, "files in an 'extends' chain"),
