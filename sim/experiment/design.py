@@ -223,6 +223,45 @@ class Design:
         return {ax.path: col[0] for ax, col in zip(self.axes, cols, strict=True)}
 
 
+def axis_levels(ax: Axis) -> int:
+    """Grid levels of ``ax``, counted without building them (at most, for integer steps)."""
+    if ax.values is not None:
+        return len(ax.values)
+    if ax.integer and ax.steps is None:
+        return max(0, math.floor(ax.high) - math.ceil(ax.low) + 1)
+    if ax.steps is None:
+        return 1 if ax.low == ax.high else 0  # the design reports the missing steps
+    return ax.steps
+
+
+def count_points(experiment: Experiment, axes: list[Axis]) -> tuple[int, int | None]:
+    """Design points of ``experiment``, computed from its spec before anything is built.
+
+    Levers (the first ``len(experiment.levers)`` axes) are crossed with the sample of the
+    rest: points = policies x samples, where a saltelli design of N has N (D + 2) rows
+    (N (2D + 2) with second order) and a morris design of N trajectories N (D + 1).
+
+    Returns:
+        ``(points, axis)``: the count, and the index of the axis with the most grid levels
+        among those counted as a grid (levers, and every axis of a grid design), or None.
+    """
+    spec = experiment.design
+    n_levers = len(experiment.levers)
+    gridded = axes if spec.kind == "grid" else axes[:n_levers]
+    counts = [axis_levels(ax) for ax in gridded]
+    biggest = max(range(len(counts)), key=counts.__getitem__) if counts else None
+    points = math.prod(counts)
+    if spec.kind == "grid":
+        return points, biggest
+    d = len(axes) - n_levers
+    n = int(spec.samples or 0)
+    if spec.kind == "saltelli":
+        n *= (2 * d + 2) if spec.calc_second_order else (d + 2)
+    elif spec.kind == "morris":
+        n *= d + 1
+    return points * n, biggest
+
+
 def build_design(experiment: Experiment, axes: list[Axis]) -> Design:
     """The design of ``experiment`` over ``axes`` (levers first, then the sampled axes).
 

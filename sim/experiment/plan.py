@@ -29,9 +29,10 @@ from pydantic import ValidationError
 
 from sim.errors import UserError
 from sim.experiment import paths
-from sim.experiment.design import Axis, Design, build_design
+from sim.experiment.design import Axis, Design, axis_levels, build_design, count_points
 from sim.experiment.point import SCENARIO_AXIS, Job, complete_scenario
 from sim.experiment.schema import Experiment
+from sim.scenario.limits import limit, too_big
 from sim.scenario.loader import ScenarioError, format_loc, read_yaml_file
 
 HASH_FORMAT = "negsim-experiment/1"
@@ -159,6 +160,7 @@ def load_plan(path: str | Path) -> Plan:
             if v not in scenarios:
                 scenarios[v] = _complete_scenario(here / v, file, f"{name}.values[{j}]")
     axes = [Axis.from_parameter(p) for p in exp.all_parameters]
+    _check_size(exp, axes, fields, file)
     concrete = [_resolve_axis(fields[i], ax, scenarios, file) for i, ax in enumerate(axes)]
     try:
         design = build_design(exp, axes)
@@ -183,6 +185,22 @@ def load_plan(path: str | Path) -> Plan:
         actors=tuple(actors),
         experiment_hash=experiment_hash(exp, scenarios),
     )
+
+
+def _check_size(exp: Experiment, axes: list[Axis], fields: list[str], file: str) -> None:
+    """Refuse a design over the ``points`` or ``runs`` limit before it is built."""
+    points, biggest = count_points(exp, axes)
+    where = "design.samples" if exp.design.kind != "grid" else "design"
+    if points > limit("points"):
+        detail = "" if biggest is None else f" ({fields[biggest]} alone has " \
+            f"{axis_levels(axes[biggest]):,} levels)"
+        raise ExperimentError(f"{file}: {where}: " + too_big(
+            "the number of design points", points, "points") + detail)
+    runs = points * exp.replicates
+    if runs > limit("runs"):
+        raise ExperimentError(f"{file}: replicates: " + too_big(
+            f"the number of runs ({points:,} points x {exp.replicates:,} replicates)", runs,
+            "runs"))
 
 
 def _resolve_axis(name: str, ax: Axis, scenarios: dict[str, dict], file: str
