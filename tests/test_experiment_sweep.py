@@ -56,6 +56,8 @@ def test_columns_are_the_contract(baseline):
         ("ratified", pa.bool_()), ("stillborn", pa.bool_()), ("pareto_optimal", pa.bool_()),
         ("nash_distance", pa.float64()), ("reason", pa.string()), ("n_feasible", pa.int64()),
         ("spe.ceasefire", pa.string()), ("spe.land", pa.string()),
+        ("attempts", pa.int32()), ("belief.a", pa.float64()), ("belief.b", pa.float64()),
+        ("belief.c", pa.float64()),
     ]
     assert [(f.name, f.type) for f in table.schema] == expected
     assert table.num_rows == 30

@@ -31,7 +31,7 @@ CONTRACT = {
                 "bargaining_power", "bargaining_power_source", "strict", "ideal_point",
                 "actors", "scales"},
     "run": {"agreement", "package", "round", "utilities", "ratified", "stillborn",
-            "pareto_optimal", "nash_distance", "seed"},
+            "pareto_optimal", "nash_distance", "seed", "attempts", "beliefs_final"},
     "solve": {"package", "round", "proposer", "utilities", "scores", "values", "offers",
               "agreement_probability", "horizon", "converged", "residual", "notes"},
     "score": {"package", "utilities", "reservations", "margins", "red_lines_broken",

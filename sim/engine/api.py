@@ -51,6 +51,8 @@ JSON_KEYS = (
     "pareto_optimal",
     "nash_distance",
     "seed",
+    "attempts",
+    "beliefs_final",
 )
 #: Decimals kept for floats in `RunResult.to_json` (stable across platforms).
 JSON_DECIMALS = 6
@@ -82,6 +84,13 @@ class RunResult:
         walked_out: ids of the actors who walked out.
         deal_utilities: actor id -> utility of ``package`` when it is a whole package
             (agreed or stillborn), else None.
+        attempts: summit: the ratification votes held (a renegotiated deal counts each
+            vote); 0 elsewhere.
+        beliefs_final: summit with beliefs, when a deal was put to the ratifiers:
+            negotiator id -> {ratifier id: its believed probability that the ratifier
+            accepts the final package, ``all``: that the ratification passes}, as the
+            negotiator believed when the last vote was called (before its answer);
+            else None.
         table: the round table as recorded (`Trace`) when collected, else None; not part
             of equality.
 
@@ -104,6 +113,8 @@ class RunResult:
     ceasefire: str | None = None
     walked_out: tuple[str, ...] = ()
     deal_utilities: dict[str, float] | None = None
+    attempts: int = 0
+    beliefs_final: dict[str, dict[str, float]] | None = None
     table: Trace | None = field(default=None, compare=False, repr=False)
 
     @cached_property
@@ -129,6 +140,11 @@ class RunResult:
                 None if self.nash_distance is None else round(self.nash_distance, JSON_DECIMALS)
             ),
             "seed": self.seed,
+            "attempts": self.attempts,
+            "beliefs_final": None if self.beliefs_final is None else {
+                n: {r: round(p, JSON_DECIMALS) for r, p in about.items()}
+                for n, about in self.beliefs_final.items()
+            },
         }
 
 
@@ -183,6 +199,10 @@ def result_of(model: NegotiationModel) -> RunResult:
         if package is None:
             package = {problem.issues[issue]: ceasefire}
             settled = outcome.ceasefire_round
+    beliefs = model.state.beliefs
+    beliefs_final = None
+    if beliefs is not None and row is not None and outcome.ratified is not None:
+        beliefs_final = beliefs.final(row, actors)
     pareto: bool | None = None
     nash: float | None = None
     if agreement:
@@ -210,6 +230,8 @@ def result_of(model: NegotiationModel) -> RunResult:
         ceasefire=ceasefire,
         walked_out=tuple(actors[a] for a in outcome.walked),
         deal_utilities=deal_utilities,
+        attempts=outcome.attempts,
+        beliefs_final=beliefs_final,
         table=None if model.datacollector is None else Trace.of(model),
     )
 

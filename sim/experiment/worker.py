@@ -164,7 +164,11 @@ def run_chunk(
 
     Returns:
         The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
-        ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``), one entry per run.
+        ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``, ``attempts``,
+        ``belief.*``), one entry per run. ``attempts`` is the number of ratification
+        votes (summit; 0 elsewhere); ``belief.<actor>`` a negotiator's believed
+        probability that the final package is ratified (``beliefs_final[actor]["all"]``
+        of ``run --json``), null for other actors, without beliefs or without a vote.
     """
     from sim.api import simulate
 
@@ -174,8 +178,10 @@ def run_chunk(
     cols.update({f"pkg.{i}": [] for i in job.issues})
     cols["round"] = []
     cols.update({f"u.{a}": [] for a in job.actors})
-    for name in ("ratified", "stillborn", "pareto_optimal", "nash_distance", "reason"):
+    for name in ("ratified", "stillborn", "pareto_optimal", "nash_distance", "reason",
+                 "attempts"):
         cols[name] = []
+    cols.update({f"belief.{a}": [] for a in job.actors})
     for pid, seed in zip(point_ids.tolist(), seeds.tolist(), strict=True):
         scenario, _, prepared = _point(job, st, pid, values[pid])
         r = simulate(scenario, seed, rounds=job.rounds, prepared=prepared, collect=False)
@@ -192,6 +198,11 @@ def run_chunk(
         cols["pareto_optimal"].append(None if r.pareto_optimal is None else bool(r.pareto_optimal))
         cols["nash_distance"].append(None if r.nash_distance is None else float(r.nash_distance))
         cols["reason"].append(str(r.reason))
+        cols["attempts"].append(int(r.attempts))
+        believed = r.beliefs_final or {}
+        for a in job.actors:
+            b = believed.get(a)
+            cols[f"belief.{a}"].append(None if b is None else float(b["all"]))
         release_finished_models()  # at once: a young garbage cycle is cheap to collect
     return cols
 
