@@ -91,8 +91,8 @@ def _space(reservations: Sequence[float], n_red_lines: int) -> TypeSpace:
     grid = np.unique(np.asarray([float(r) for r in reservations], dtype=np.float64))
     if grid.size == 0 or not np.isposinf(grid[-1]):
         grid = np.append(grid, np.inf)
-    real = np.array(list(itertools.product((False, True), repeat=n_red_lines)), dtype=bool)
-    real = real.reshape(-1, n_red_lines)
+    combos = list(itertools.product((False, True), repeat=n_red_lines))
+    real = np.array(combos, dtype=bool).reshape(len(combos), n_red_lines)
     return TypeSpace(grid, real)
 
 
@@ -172,8 +172,8 @@ def observe(belief: Belief, utility: float, violated: np.ndarray, accepted: bool
     others, so the posterior is the prior restricted to the consistent types,
     renormalised. When no type of the prior is consistent, the (already updated) fallback
     takes over; without a fallback, a rejection leaves a point mass on the type that
-    rejects everything, and an acceptance a point mass on the lowest reservation value
-    with no real red line (a type that accepts everything the grid allows).
+    rejects everything, and an acceptance a point mass on the type with no real red line
+    whose reservation value is the accepted package's utility (on a new grid).
 
     Args:
         belief: the belief before the answer.
@@ -196,11 +196,13 @@ def observe(belief: Belief, utility: float, violated: np.ndarray, accepted: bool
         return Belief(belief.space, post / total, fallback)
     if fallback is not None:
         return fallback
-    point = np.zeros_like(belief.prob)
-    if accepted:
+    if accepted:  # a new grid: the type with no real red line and this reservation value
+        space = TypeSpace(np.array([float(utility), np.inf]), belief.space.real)
+        point = np.zeros((space.shape[0], 2))
         point[0, 0] = 1.0  # the first combination holds no red line real
-    else:
-        point[0, -1] = 1.0  # the reservation value inf rejects everything
+        return Belief(space, point, None)
+    point = np.zeros_like(belief.prob)
+    point[0, -1] = 1.0  # the reservation value inf rejects everything
     return Belief(belief.space, point, None)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from sim.engine import protocols, strategies
 from sim.engine.agents import Mediator, Negotiator
-from sim.engine.dynamics import compile_dynamics
+from sim.engine.dynamics import audience_offsets, compile_dynamics
 from sim.engine.prepared import Prepared
 from sim.engine.protocols.records import NEUTRAL, Outcome, Parties, RoundRecord
 from sim.engine.reporters import agent_reporters, model_reporters, opening_row
@@ -122,6 +122,10 @@ class NegotiationModel(mesa.Model):
             self.war = np.zeros((self.deadline, 0))
             self.reservations = [prepared.reservations.tolist()] * self.deadline
             self._war_rows = [[]] * self.deadline
+        audience = audience_offsets(config.dynamics, problem.actors, self.deadline)
+        if audience is not None:  # the negotiators' domestic constraints (audience costs)
+            moved = np.clip(np.asarray(self.reservations) + audience, 0.0, 1.0)
+            self.reservations = moved.tolist()
 
         self.state = self.protocol.initial()
         self.last: RoundRecord | None = None
