@@ -29,6 +29,7 @@ ACCURATE = ROOT / "scenarios" / "summit_accurate_beliefs.yaml"
 
 grid = st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6)
 PRESETS = ("boulware", "linear", "conceder")
+FIXTURE = [HealthCheck.function_scoped_fixture]
 
 
 @st.composite
@@ -125,7 +126,7 @@ def summit(data, us, ru, deadline, attempts, prior="accurate", spread=0.0):
     return validate_data(d, "summit")
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=FIXTURE)
 @given(us=st.sampled_from(PRESETS), ru=st.sampled_from(PRESETS), deadline=st.integers(2, 30),
        attempts=st.one_of(st.none(), st.integers(1, 4)), seed=st.integers(0, 2**16))
 def test_accurate_beliefs_never_stillborn(accurate, us, ru, deadline, attempts, seed):
@@ -163,7 +164,7 @@ def _unanimity():
     return AcceptanceRule(frozenset({2, 3}), None)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=FIXTURE)
 @given(spread=st.floats(0.0, 0.2), deadline=st.integers(2, 30),
        attempts=st.one_of(st.none(), st.integers(1, 3)), seed=st.integers(0, 2**16))
 def test_a_stillborn_deal_was_a_believed_gamble(accurate, spread, deadline, attempts, seed):
