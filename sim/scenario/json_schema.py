@@ -116,8 +116,11 @@ def scenario_json_schema() -> Schema:
 
 
 def _nested(defs: dict[str, Schema], roots: Any) -> set[str]:
-    """The definitions reachable from ``roots`` (params models nested in params, such as
-    the summit's ``beliefs``): the loader accepts sourced numbers at any depth of params."""
+    """The definitions reachable from ``roots`` (params models nested in params).
+
+    Such as the summit's ``beliefs``: the loader accepts sourced numbers at any depth of
+    params, so their numbers may be sourced too.
+    """
     found: set[str] = set()
     work = [str(r) for r in roots]
     while work:
@@ -130,6 +133,7 @@ def _nested(defs: dict[str, Schema], roots: Any) -> set[str]:
 
 
 def _refs(node: Any) -> list[str]:
+    """Every ``$ref`` inside ``node``."""
     if isinstance(node, dict):
         out = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
         for v in node.values():
