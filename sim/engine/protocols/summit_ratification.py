@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.engine.beliefs import BeliefsParams, TableBeliefs
 from sim.engine.observation import Response
@@ -82,6 +82,12 @@ class SummitRatificationParams(ProtocolParams):
     @classmethod
     def _unique(cls, v: list[str] | None) -> list[str] | None:
         return check_actor_list(v)
+
+    @model_validator(mode="after")
+    def _attempts(self) -> SummitRatificationParams:
+        if self.max_attempts is not None and self.max_attempts > 1 and not self.renegotiate:
+            raise ValueError("max_attempts above 1 needs renegotiate: true")
+        return self
 
     @field_validator("negotiators")
     @classmethod
