@@ -210,3 +210,28 @@ def test_a_naive_negotiator_learns_from_a_rejection(accurate):
     events = res.table.columns["event"]
     assert "rejected" in events  # the naive first deal is rejected, then renegotiated
     assert res.attempts == events.count("rejected") + (res.ratified is not None)
+
+
+# --------------------------------------------------------------------------- audience costs
+AUDIENCE = ROOT / "scenarios" / "summit_audience_costs.yaml"
+
+
+def test_audience_costs_move_the_negotiators_reservation_values():
+    from sim.api import model
+
+    base = model(ACCURATE, seed=3)
+    moved = model(AUDIENCE, seed=3)
+    actors = list(base.prepared.problem.actors)
+    ru, us = actors.index("russia"), actors.index("united_states")
+    b, m = np.asarray(base.reservations), np.asarray(moved.reservations)
+    # Putin's promise: +0.05 in every round (same war draws: same seed, same state)
+    np.testing.assert_allclose(m[:, ru] - b[:, ru], 0.05, atol=1e-12)
+    # Trump: the us_patience term re-declared as -0.005 a round, so the path is unchanged
+    np.testing.assert_allclose(m[:, us], b[:, us], atol=1e-9)
+
+
+def test_audience_costs_for_an_unknown_actor_are_a_located_error():
+    data = load_raw(AUDIENCE)
+    data["dynamics"]["audience_costs"]["nobody"] = {"shift": 0.1}
+    with pytest.raises(Exception, match="audience_costs.nobody"):
+        validate_data(data, "bad")
