@@ -192,6 +192,7 @@ def test_renegotiation_off_keeps_the_base_summit(accurate):
     data, prepared = accurate
     d = copy.deepcopy(data)
     d["protocol"]["params"]["renegotiate"] = False
+    d["protocol"]["params"].pop("max_attempts")
     d["protocol"]["params"]["beliefs"] = {"prior": "naive"}
     res = simulate(validate_data(d, "naive"), 1, prepared=prepared, collect=False)
     assert res.attempts <= 1
