@@ -134,12 +134,15 @@ def prior(
 
 def _blocked(space: TypeSpace, violated: np.ndarray) -> np.ndarray:
     """Shape (..., c): the package violates a red line that the combination holds real."""
-    v = np.asarray(violated, dtype=np.int64)
-    return (v @ space.real.T.astype(np.int64)) > 0
+    v = np.asarray(violated, dtype=np.float64)  # a float product: BLAS, exact for 0/1
+    return (v @ space.real.T.astype(np.float64)) > 0.5
 
 
 def acceptance(belief: Belief, utility: np.ndarray, violated: np.ndarray) -> np.ndarray:
     """Believed probability that the ratifier accepts each package.
+
+    Vectorised: packages are grouped by which red lines they violate (a bit pattern), the
+    accepting mass is tabulated per pattern and grid point, then looked up per package.
 
     Args:
         belief: the belief.
@@ -152,11 +155,16 @@ def acceptance(belief: Belief, utility: np.ndarray, violated: np.ndarray) -> np.
     """
     space = belief.space
     u = np.asarray(utility, dtype=np.float64)
+    v = np.asarray(violated, dtype=np.float64)
+    n_red = space.real.shape[1]
     # mass[c, j]: probability of combination c with a reservation among the first j points
     mass = np.concatenate([np.zeros((space.shape[0], 1)), belief.prob.cumsum(axis=1)], axis=1)
+    # per pattern of violated red lines (at most 2**n_red), the accepting mass by grid index
+    patterns = ((np.arange(2 ** n_red)[:, None] >> np.arange(n_red)) & 1).astype(np.float64)
+    table = (~_blocked(space, patterns)).astype(np.float64) @ mass
+    code = (v @ (2.0 ** np.arange(n_red))).astype(np.int64)  # each package's pattern
     below = np.searchsorted(space.reservations, u, side="right")  # points with r <= u
-    ok = ~_blocked(space, violated)  # (k, c)
-    return np.clip((ok * mass[:, below].T).sum(axis=1), 0.0, 1.0)
+    return np.clip(table[code, below], 0.0, 1.0)
 
 
 def accepts(space: TypeSpace, utility: float, violated: np.ndarray) -> np.ndarray:
