@@ -150,6 +150,10 @@ def _spe(scenario: Scenario, prepared: Prepared, rounds: int | None) -> dict[str
     return result.package
 
 
+#: The columns of the ceasefire-first format and of durability (`sim.engine.api`).
+CEASEFIRE_COLUMNS = ("stage1_ceasefire", "ceasefire_only", "outcome", "durability")
+
+
 def run_chunk(
     job: Job,
     runs: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -164,8 +168,9 @@ def run_chunk(
 
     Returns:
         The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
-        ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``, ``attempts``,
-        ``belief.*``), one entry per run. ``attempts`` is the number of ratification
+        ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``,
+        ``stage1_ceasefire``, ``ceasefire_only``, ``outcome``, ``durability``,
+        ``attempts``, ``belief.*``), one entry per run. ``attempts`` is the number of ratification
         votes (summit; 0 elsewhere); ``belief.<actor>`` a negotiator's believed
         probability that the final package is ratified (``beliefs_final[actor]["all"]``
         of ``run --json``), null for other actors, without beliefs or without a vote.
@@ -180,6 +185,8 @@ def run_chunk(
     cols.update({f"u.{a}": [] for a in job.actors})
     for name in ("ratified", "stillborn", "pareto_optimal", "nash_distance", "reason",
                  "attempts"):
+        cols[name] = []
+    for name in CEASEFIRE_COLUMNS:  # issue 12: the stage-1 ceasefire and durability
         cols[name] = []
     cols.update({f"belief.{a}": [] for a in job.actors})
     for pid, seed in zip(point_ids.tolist(), seeds.tolist(), strict=True):
@@ -198,6 +205,10 @@ def run_chunk(
         cols["pareto_optimal"].append(None if r.pareto_optimal is None else bool(r.pareto_optimal))
         cols["nash_distance"].append(None if r.nash_distance is None else float(r.nash_distance))
         cols["reason"].append(str(r.reason))
+        cols["stage1_ceasefire"].append(r.ceasefire)
+        cols["ceasefire_only"].append(bool(r.ceasefire_only))
+        cols["outcome"].append(str(r.outcome))
+        cols["durability"].append(None if r.durability is None else float(r.durability))
         cols["attempts"].append(int(r.attempts))
         believed = r.beliefs_final or {}
         for a in job.actors:

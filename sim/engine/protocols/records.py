@@ -94,6 +94,8 @@ class ProtocolState:
         beliefs: summit with beliefs only: the negotiators' beliefs about the ratifiers
             (`sim.engine.beliefs.TableBeliefs`), else None.
         attempts: the ratification votes held so far.
+        stage_start: the first round of the current stage (its clock under
+            ``ceasefire_first``; 0 in stage 1 and under ``package``).
     """
 
     round: int
@@ -111,6 +113,7 @@ class ProtocolState:
     closed: bool = False
     beliefs: Any = None
     attempts: int = 0
+    stage_start: int = 0
 
 
 @dataclass(frozen=True, slots=True)
