@@ -285,15 +285,9 @@ class Protocol(ABC, Generic[P]):
         """
         return None, None
 
-    def on_rejection(
-        self, state: ProtocolState, row: int, ratification: tuple[Any, ...] | None
-    ) -> ProtocolState | None:
-        """Hook run when the ratifiers reject the deal ``row``: the state to go on from.
-
-        ``state`` is the state after the round (the vote counted in ``attempts``);
-        return it (updated) to put the talks back on the table, or None to end them as
-        stillborn. The default ends them.
-        """
+    def on_rejection(self, state: ProtocolState, row: int,
+                     ratification: tuple[Any, ...] | None) -> ProtocolState | None:
+        """Ratifiers rejected ``row``: ``state`` (after the round) updated, or None: stillborn."""
         return None
 
     def game(self) -> Game:
