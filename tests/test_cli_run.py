@@ -52,7 +52,8 @@ def test_run_json_is_byte_identical_for_a_seed(capsys):
     doc = json.loads(first)
     assert list(doc) == ["agreement", "package", "round", "utilities", "ratified",
                          "stillborn", "pareto_optimal", "nash_distance", "seed",
-                         "stage1_ceasefire", "ceasefire_only", "outcome", "durability"]
+                         "stage1_ceasefire", "ceasefire_only", "outcome", "durability",
+                         "attempts", "beliefs_final"]
     assert doc["seed"] == 3
 
 

@@ -60,6 +60,8 @@ def test_columns_are_the_contract(baseline):
         ("stage1_ceasefire", pa.string()), ("ceasefire_only", pa.bool_()),
         ("outcome", pa.string()), ("durability", pa.float64()),
         ("n_feasible", pa.int64()), ("spe.ceasefire", pa.string()), ("spe.land", pa.string()),
+        ("attempts", pa.int32()), ("belief.a", pa.float64()), ("belief.b", pa.float64()),
+        ("belief.c", pa.float64()),
     ]
     assert [(f.name, f.type) for f in table.schema] == expected
     assert table.num_rows == 30

@@ -32,7 +32,7 @@ CONTRACT = {
                 "actors", "scales"},
     "run": {"agreement", "package", "round", "utilities", "ratified", "stillborn",
             "pareto_optimal", "nash_distance", "seed", "stage1_ceasefire", "ceasefire_only",
-            "outcome", "durability"},
+            "outcome", "durability", "attempts", "beliefs_final"},
     "solve": {"package", "round", "proposer", "utilities", "scores", "values", "offers",
               "agreement_probability", "horizon", "converged", "residual", "notes"},
     "score": {"package", "utilities", "reservations", "margins", "red_lines_broken",

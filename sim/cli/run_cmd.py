@@ -181,6 +181,12 @@ def render_run(scenario: Scenario, result: RunResult, width: int = WIDTH) -> Non
     if result.ratified is not None:
         console.print("Ratified: yes" if result.ratified else
                       "Ratified: no, the deal is stillborn")
+        if result.attempts > 1:  # renegotiation: earlier deals were rejected
+            console.print(f"Ratification votes: {result.attempts}")
+        if result.beliefs_final is not None:
+            believed = ", ".join(f"{escape(actor_label[n])} {b['all']:.2f}"
+                                 for n, b in result.beliefs_final.items())
+            console.print(f"Believed chance of ratification of this deal: {believed}")
     if result.agreement:
         pareto = "yes" if result.pareto_optimal else "no"
         nash = ("n/a" if result.nash_distance is None else f"{result.nash_distance:.3f}")

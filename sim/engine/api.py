@@ -65,6 +65,8 @@ JSON_KEYS = (
     "ceasefire_only",
     "outcome",
     "durability",
+    "attempts",
+    "beliefs_final",
 )
 #: The outcome of a run whose stage-1 ceasefire holds without a settlement.
 CEASEFIRE_ONLY = "ceasefire_only"
@@ -100,6 +102,13 @@ class RunResult:
             (agreed or stillborn), else None.
         ceasefire_only: a stage-1 ceasefire holds and stage 2 reached no agreement.
         durability: the probability that what was agreed holds (module docstring), or None.
+        attempts: summit: the ratification votes held (a renegotiated deal counts each
+            vote); 0 elsewhere.
+        beliefs_final: summit with beliefs, when a deal was put to the ratifiers:
+            negotiator id -> {ratifier id: its believed probability that the ratifier
+            accepts the final package, ``all``: that the ratification passes}, as the
+            negotiator believed when the last vote was called (before its answer);
+            else None.
         table: the round table as recorded (`Trace`) when collected, else None; not part
             of equality.
 
@@ -124,6 +133,8 @@ class RunResult:
     deal_utilities: dict[str, float] | None = None
     ceasefire_only: bool = False
     durability: float | None = None
+    attempts: int = 0
+    beliefs_final: dict[str, dict[str, float]] | None = None
     table: Trace | None = field(default=None, compare=False, repr=False)
 
     @cached_property
@@ -155,6 +166,11 @@ class RunResult:
             "durability": (
                 None if self.durability is None else round(self.durability, JSON_DECIMALS)
             ),
+            "attempts": self.attempts,
+            "beliefs_final": None if self.beliefs_final is None else {
+                n: {r: round(p, JSON_DECIMALS) for r, p in about.items()}
+                for n, about in self.beliefs_final.items()
+            },
         }
 
     @property
@@ -221,6 +237,10 @@ def result_of(model: NegotiationModel) -> RunResult:
         durability = float(model_d.of(prepared.packages[row:row + 1])[0])
     elif model_d is not None and ceasefire_only:
         durability = model_d.ceasefire_only()
+    beliefs = model.state.beliefs
+    beliefs_final = None
+    if beliefs is not None and row is not None and outcome.ratified is not None:
+        beliefs_final = beliefs.final(row, actors)
     pareto: bool | None = None
     nash: float | None = None
     if agreement:
@@ -250,6 +270,8 @@ def result_of(model: NegotiationModel) -> RunResult:
         deal_utilities=deal_utilities,
         ceasefire_only=ceasefire_only,
         durability=durability,
+        attempts=outcome.attempts,
+        beliefs_final=beliefs_final,
         table=None if model.datacollector is None else Trace.of(model),
     )
 

@@ -302,3 +302,26 @@ def compile_dynamics(
         ceasefire_noise=cf_noise,
         ceasefire_events={r: tuple(evs) for r, evs in cf_events.items()},
     )
+
+
+def audience_offsets(
+    spec: DynamicsSpec | None, actor_ids: Sequence[str], rounds: int
+) -> np.ndarray | None:
+    """Shape (rounds, n_actors): each actor's audience-cost change of its reservation value.
+
+    Row ``t`` holds ``shift + per_round * t`` for every actor with an ``audience_costs``
+    entry, 0 for the others; None when the spec declares none.
+
+    Raises:
+        ValueError: an entry names an unknown actor.
+    """
+    if spec is None or not spec.audience_costs:
+        return None
+    actors = list(actor_ids)
+    out = np.zeros((rounds, len(actors)))
+    t = np.arange(rounds, dtype=np.float64)
+    for a, cost in spec.audience_costs.items():
+        if a not in actors:
+            raise ValueError(f"audience_costs: unknown actor '{a}'; allowed: {', '.join(actors)}")
+        out[:, actors.index(a)] = cost.shift + cost.per_round * t
+    return out

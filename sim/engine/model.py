@@ -26,7 +26,7 @@ import numpy as np
 
 from sim.engine import protocols, strategies
 from sim.engine.agents import Mediator, Negotiator
-from sim.engine.dynamics import compile_dynamics
+from sim.engine.dynamics import audience_offsets, compile_dynamics
 from sim.engine.prepared import Prepared
 from sim.engine.protocols.records import NEUTRAL, Outcome, Parties, RoundRecord
 from sim.engine.reporters import agent_reporters, model_reporters, opening_row
@@ -133,6 +133,9 @@ class NegotiationModel(mesa.Model):
             self.war = np.zeros((self.deadline, 0))
             self.reservations = [prepared.reservations.tolist()] * self.deadline
             self._war_rows = [[]] * self.deadline
+        # the negotiators' domestic constraints (audience costs), or None
+        self._audience = audience_offsets(config.dynamics, problem.actors, self.deadline)
+        self._with_audience()
 
         self.state = self.protocol.initial()
         self.last: RoundRecord | None = None
@@ -197,7 +200,14 @@ class NegotiationModel(mesa.Model):
             return
         self.war = self.dynamics.with_ceasefire(self.war, self._draws, start)
         self.reservations = self.dynamics.reservations(self.war).tolist()
+        self._with_audience()
         self._war_rows = self.war.tolist()
+
+    def _with_audience(self) -> None:
+        """Add the audience costs to the reservation values (clipped to [0, 1])."""
+        if self._audience is not None:
+            moved = np.clip(np.asarray(self.reservations) + self._audience, 0.0, 1.0)
+            self.reservations = moved.tolist()
 
     def row(self, rec: RoundRecord) -> dict[str, Any]:
         """One ``rounds`` table row for a round record.

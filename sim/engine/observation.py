@@ -58,6 +58,10 @@ class Observation:
             binary searches (shared by every observation of the stage; read-only).
         issue_rank: shape (n_issues,), each issue's rank by id: ties between issues are
             broken by it, so the order of issues in a file changes nothing.
+        ratification: summit with beliefs only: shape (k,), read-only, this negotiator's
+            believed probability that the ratifiers ratify each package
+            (`sim.engine.beliefs`); None elsewhere. The same array object until a vote
+            changes the beliefs.
     """
 
     round: int
@@ -78,6 +82,7 @@ class Observation:
     patience: float = 1.0
     ascending_utilities: np.ndarray | None = None
     issue_rank: np.ndarray | None = None
+    ratification: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)

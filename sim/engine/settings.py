@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 __all__ = [
     "DEFAULT_STRATEGY",
     "AcceptanceSpec",
+    "AudienceCost",
     "CeasefireEffect",
     "DynamicsSpec",
     "Event",
@@ -166,6 +167,23 @@ class ReservationRule(_Model):
     source: SpecSource | None = Field(default=None, description="Provenance of the coefficients.")
 
 
+class AudienceCost(_Model):
+    """A domestic constraint on a negotiator: a declared move of its own reservation value.
+
+    reservation(t) gains ``shift + per_round * t`` (then clipped to [0, 1]), on top of
+    the reservation rule of the war state: a leader who promised total victory cannot
+    accept what it could have accepted otherwise (``shift > 0``); one whose approval is
+    falling settles for less as the talks drag on (``per_round < 0``).
+    """
+
+    shift: float = Field(default=0.0, ge=-1.0, le=1.0, description="Constant change.")
+    per_round: float = Field(
+        default=0.0, ge=-1.0, le=1.0, description="Change per round (round 0: none)."
+    )
+    label: str = Field(default="", description="Display label.")
+    source: SpecSource | None = Field(default=None, description="Why the constraint exists.")
+
+
 class CeasefireEffect(_Model):
     """What an agreed stage-1 ceasefire changes in the war while stage 2 runs.
 
@@ -214,6 +232,10 @@ class DynamicsSpec(_Model):
     )
     reservation: dict[str, ReservationRule] = Field(
         default_factory=dict, description="Actor id -> how its reservation value follows the state."
+    )
+    audience_costs: dict[str, AudienceCost] = Field(
+        default_factory=dict,
+        description="Actor id -> a domestic constraint moving its own reservation value.",
     )
     ceasefire_effect: CeasefireEffect | None = Field(
         default=None, description="ceasefire_first: how an agreed stage-1 ceasefire changes "

@@ -80,6 +80,10 @@ def runs_schema(plan: Plan) -> pa.Schema:
         pa.field("n_feasible", pa.int64(), nullable=False),
     ]
     fields += [pa.field(f"spe.{i}", pa.string()) for i in plan.issues]
+    # added by issue 11 (two-level game), after every older column: ratification votes
+    # and each negotiator's believed ratification probability of the final package
+    fields.append(pa.field("attempts", pa.int32(), nullable=False))
+    fields += [pa.field(f"belief.{a}", pa.float64()) for a in plan.actors]
     return labelled_schema(fields, plan)
 
 

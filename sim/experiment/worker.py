@@ -172,8 +172,11 @@ def run_chunk(
     Returns:
         The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
         ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``,
-        ``stage1_ceasefire``, ``ceasefire_only``, ``outcome``, ``durability``), one entry
-        per run.
+        ``stage1_ceasefire``, ``ceasefire_only``, ``outcome``, ``durability``,
+        ``attempts``, ``belief.*``), one entry per run. ``attempts`` is the number of ratification
+        votes (summit; 0 elsewhere); ``belief.<actor>`` a negotiator's believed
+        probability that the final package is ratified (``beliefs_final[actor]["all"]``
+        of ``run --json``), null for other actors, without beliefs or without a vote.
     """
     st = _state(job)
     point_ids, _, seeds = runs
@@ -181,10 +184,12 @@ def run_chunk(
     cols.update({f"pkg.{i}": [] for i in job.issues})
     cols["round"] = []
     cols.update({f"u.{a}": [] for a in job.actors})
-    for name in ("ratified", "stillborn", "pareto_optimal", "nash_distance", "reason"):
+    for name in ("ratified", "stillborn", "pareto_optimal", "nash_distance", "reason",
+                 "attempts"):
         cols[name] = []
     for name in CEASEFIRE_COLUMNS:  # issue 12: the stage-1 ceasefire and durability
         cols[name] = []
+    cols.update({f"belief.{a}": [] for a in job.actors})
     fallbacks: dict[str, int] = {}
     for r in _results(job, st, point_ids.tolist(), seeds.tolist(), values, fallbacks):
         cols["agreement"].append(bool(r.agreement))
@@ -204,6 +209,11 @@ def run_chunk(
         cols["ceasefire_only"].append(bool(r.ceasefire_only))
         cols["outcome"].append(str(r.outcome))
         cols["durability"].append(None if r.durability is None else float(r.durability))
+        cols["attempts"].append(int(r.attempts))
+        believed = r.beliefs_final or {}
+        for a in job.actors:
+            b = believed.get(a)
+            cols[f"belief.{a}"].append(None if b is None else float(b["all"]))
     if fallbacks:  # not a column: the runner reports it in the sweep summary
         cols[FALLBACK_KEY] = sorted(fallbacks.items())
     return cols

@@ -70,9 +70,9 @@ def scenario_json_schema() -> Schema:
     defs: dict[str, Schema] = top["$defs"]
     params_ref = {key: refs[(model, "validation")]["$ref"] for key, model in params.items()}
     engine_json_schema(top)  # sourced numbers in the protocol and dynamics settings
-    for ref in {*params_ref.values(), _REF + "Actor"}:
+    for ref in {*params_ref.values(), *_nested(defs, params_ref.values()), _REF + "Actor"}:
         body = defs[ref[len(_REF):]]
-        for key, prop in body["properties"].items():
+        for key, prop in body.get("properties", {}).items():
             if ref != _REF + "Actor" or key == "empty_value":
                 body["properties"][key] = _sourced_numbers(prop)
     for body in defs.values():
@@ -113,6 +113,35 @@ def scenario_json_schema() -> Schema:
         "else": {"$ref": _REF + "Scenario"},
         "$defs": defs,
     }
+
+
+def _nested(defs: dict[str, Schema], roots: Any) -> set[str]:
+    """The definitions reachable from ``roots`` (params models nested in params).
+
+    Such as the summit's ``beliefs``: the loader accepts sourced numbers at any depth of
+    params, so their numbers may be sourced too.
+    """
+    found: set[str] = set()
+    work = [str(r) for r in roots]
+    while work:
+        ref = work.pop()
+        for sub in _refs(defs.get(ref[len(_REF):], {})):
+            if sub not in found and sub.startswith(_REF):
+                found.add(sub)
+                work.append(sub)
+    return found - {str(r) for r in roots}
+
+
+def _refs(node: Any) -> list[str]:
+    """Every ``$ref`` inside ``node``."""
+    if isinstance(node, dict):
+        out = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        for v in node.values():
+            out += _refs(v)
+        return out
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
 
 
 def _add_kinds(body: Schema, registry: Registry[Any], params_ref: dict) -> None:

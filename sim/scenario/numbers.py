@@ -139,6 +139,11 @@ def engine_slots(data: dict) -> Iterator[tuple[tuple, Any, Any]]:
             coefs = rule.get("coefficients") if isinstance(rule, dict) else None
             for var in coefs if isinstance(coefs, dict) else ():
                 yield ("dynamics", "reservation", aid, "coefficients", var), coefs, var
+        costs = dynamics.get("audience_costs")
+        for aid, cost in (costs.items() if isinstance(costs, dict) else ()):
+            for k in ("shift", "per_round") if isinstance(cost, dict) else ():
+                if k in cost:
+                    yield ("dynamics", "audience_costs", aid, k), cost, k
         effect = dynamics.get("ceasefire_effect")  # the factors of a stage-1 ceasefire
         effect = effect if isinstance(effect, dict) else {}
         for field in ("drift", "noise"):
@@ -158,7 +163,7 @@ def _item_sources(data: dict) -> Iterator[tuple[tuple, dict]]:
     """(loc, item) of the engine-slot items that may carry an item-level ``source``."""
     dynamics = data.get("dynamics")
     if isinstance(dynamics, dict):
-        for key in ("state", "reservation"):
+        for key in ("state", "reservation", "audience_costs"):
             group = dynamics.get(key)
             for name, item in (group.items() if isinstance(group, dict) else ()):
                 if isinstance(item, dict):
@@ -285,7 +290,8 @@ def numbers(data: dict) -> list[Number]:
             else (node, None)
         if not _is_number(value):
             continue
-        if loc[0] == "actors" or (loc[:2] == ("dynamics", "reservation")):
+        if loc[0] == "actors" or (loc[:2] in (("dynamics", "reservation"),
+                                              ("dynamics", "audience_costs"))):
             owner = str(loc[1] if loc[0] == "actors" else loc[2])
         else:
             owner = str(loc[0]) if loc[0] != "default_strategy" else "default_strategy"
@@ -321,7 +327,7 @@ _SOURCED_NUMBER = {
     "additionalProperties": False,
 }
 _ENGINE_DEFS = ("ProtocolSpec", "AcceptanceSpec", "StateVar", "Event", "ReservationRule",
-                "CeasefireEffect")
+                "AudienceCost", "CeasefireEffect")
 
 
 def _or_sourced(prop: dict) -> dict:

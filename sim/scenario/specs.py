@@ -195,4 +195,7 @@ def _dynamics_errors(actors: list[str], d: settings.DynamicsSpec) -> list[tuple[
             if var not in d.state:
                 errors.append((("dynamics", "reservation", a, "coefficients", var),
                                _unknown("state variable", var, names)))
+    for a in d.audience_costs:  # issue 11: the negotiators' domestic constraints
+        if a not in actors:
+            errors.append((("dynamics", "audience_costs", a), _unknown("actor", a, actors)))
     return errors

@@ -100,6 +100,11 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
         return Fallback("ceasefire_first sequencing has no batch kernel")
     if protocol.mediator() is not None:
         return Fallback("a mediator has no batch kernel")
+    if isinstance(protocol, SummitRatification) and (
+            protocol.params.renegotiate or getattr(protocol.params, "beliefs", None) is not None):
+        return Fallback("renegotiation and beliefs about ratifiers have no batch kernel")
+    if config.dynamics is not None and config.dynamics.audience_costs:
+        return Fallback("audience costs have no batch kernel")
     seats = protocol.seats
     if protocol.walk_away:
         for a in seats:
@@ -367,5 +372,5 @@ def _result(batch: Batch, seed: int, reason: str, row: int, t: int, ratified: bo
         pareto_optimal=pareto, nash_distance=nash, seed=seed, reason=reason, rounds=t + 1,
         deadline=batch.protocol.deadline, ceasefire=None,
         walked_out=tuple(actors[a] for a in walked), deal_utilities=deal_utilities,
-        durability=durability, table=None,
+        durability=durability, attempts=int(ratified is not None), table=None,
     )

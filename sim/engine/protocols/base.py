@@ -285,6 +285,11 @@ class Protocol(ABC, Generic[P]):
         """
         return None, None
 
+    def on_rejection(self, state: ProtocolState, row: int,
+                     ratification: tuple[Any, ...] | None) -> ProtocolState | None:
+        """Ratifiers rejected ``row``: ``state`` (after the round) updated, or None: stillborn."""
+        return None
+
     def game(self) -> Game:
         """The game this protocol poses to the subgame-perfect solver.
 

@@ -29,6 +29,7 @@ __all__ = [
     "EVENTS",
     "NEUTRAL",
     "REASONS",
+    "REJECTED",
     "STILLBORN",
     "WALK_AWAY",
     "Game",
@@ -46,12 +47,15 @@ AGREEMENT = "agreement"
 DEADLINE = "deadline"
 WALK_AWAY = "walk_away"
 STILLBORN = "stillborn"
+#: Round event: the ratifiers rejected the summit's deal and it returns to the table
+#: (renegotiation; not a way the talks end).
+REJECTED = "rejected"
 #: Every way a run can end.
 REASONS = (AGREEMENT, DEADLINE, WALK_AWAY, STILLBORN)
 #: The proposer index of a mediator without preferences of its own.
 NEUTRAL = -1
 #: Round events recorded in the trace (besides "").
-EVENTS = ("ceasefire", AGREEMENT, STILLBORN, WALK_AWAY, DEADLINE)
+EVENTS = ("ceasefire", AGREEMENT, STILLBORN, WALK_AWAY, DEADLINE, REJECTED)
 
 
 class ProtocolError(UserError):
@@ -87,6 +91,9 @@ class ProtocolState:
         texts: single text only: the texts drafted in this stage, oldest first.
         objections: single text only: per text, party index -> issues objected to.
         closed: whether the talks are over (a closed negotiation accepts no more moves).
+        beliefs: summit with beliefs only: the negotiators' beliefs about the ratifiers
+            (`sim.engine.beliefs.TableBeliefs`), else None.
+        attempts: the ratification votes held so far.
         stage_start: the first round of the current stage (its clock under
             ``ceasefire_first``; 0 in stage 1 and under ``package``).
     """
@@ -104,6 +111,8 @@ class ProtocolState:
     texts: tuple[int, ...] = ()
     objections: tuple[dict[int, tuple[int, ...]], ...] = ()
     closed: bool = False
+    beliefs: Any = None
+    attempts: int = 0
     stage_start: int = 0
 
 
@@ -120,7 +129,8 @@ class RoundRecord:
         responses: per actor index, its `Response` (None when it was not asked).
         accepted: whether the acceptance rule was met.
         event: ``""`` or one of ``ceasefire``, ``agreement``, ``stillborn``,
-            ``walk_away``, ``deadline``.
+            ``walk_away``, ``deadline``, ``rejected`` (summit renegotiation: the
+            ratifiers rejected the deal and the talks go on).
         walked: actors who walked out at the end of this round.
         ratification: summit only: per actor index, each ratifier's `Response` to the deal
             (None elsewhere and in rounds without a deal).
@@ -150,6 +160,7 @@ class Outcome:
         ratified: summit only: whether the ratifiers accepted the deal (None elsewhere,
             and when no deal was reached).
         walked: every actor who walked out.
+        attempts: the ratification votes held (summit; 0 elsewhere).
     """
 
     reason: str
@@ -159,6 +170,7 @@ class Outcome:
     ceasefire_round: int | None
     ratified: bool | None
     walked: tuple[int, ...]
+    attempts: int = 0
 
     @property
     def agreement(self) -> bool:

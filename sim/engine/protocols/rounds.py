@@ -24,6 +24,7 @@ from sim.engine.protocols.records import (
     AGREEMENT,
     DEADLINE,
     NEUTRAL,
+    REJECTED,
     STILLBORN,
     WALK_AWAY,
     Outcome,
@@ -84,10 +85,12 @@ def observe(
     else:  # every stage has its own clock
         t, deadline, time = stage_time(protocol, state)
     u, order, su, asc, acc, values, weights = view.parts[actor]
+    beliefs = state.beliefs
     return Observation(
         t, deadline, time, actor, protocol.n, protocol.packages, u,
         order, su, acc, float(reservation), history, on_table, values, weights,
         float(protocol.prepared.patience[actor]), asc, protocol.prepared.issue_rank,
+        None if beliefs is None else beliefs.of(actor),
     )
 
 
@@ -226,7 +229,7 @@ def conclude(
     new = ProtocolState(
         t + 1, state.view, active, turn, state.on_table if row is None else row, history,
         seen, state.ceasefire, state.ceasefire_round, all_walked, texts, objections,
-        stage_start=state.stage_start,
+        beliefs=state.beliefs, attempts=state.attempts, stage_start=state.stage_start,
     )
     outcome = None
     event = ""
@@ -241,7 +244,7 @@ def conclude(
         event = DEADLINE
     if event:
         outcome = Outcome(event, None, t, state.ceasefire, state.ceasefire_round, None,
-                          all_walked)
+                          all_walked, state.attempts)
     record = RoundRecord(t, view.name, proposer, row, responses, False, event, walked)
     return StepResult(new, record, outcome)
 
@@ -269,20 +272,29 @@ def _settle(
         new = ProtocolState(
             t + 1, ("rest", issue, option), state.active, turn, None, (),
             (-math.inf,) * protocol.n, option, t, state.walked, stage_start=t + 1,
+            beliefs=state.beliefs, attempts=state.attempts,
         )
         record = RoundRecord(t, view.name, proposer, row, responses, True, "ceasefire")
         return StepResult(new, record, None)  # stage 2 has its own clock
     ratified, ratification = protocol.on_agreement(
         state, view, row, parties, reservations, history
     )
-    reason = STILLBORN if ratified is False else AGREEMENT
+    attempts = state.attempts + (ratified is not None)
     new = ProtocolState(
         t + 1, state.view, state.active, turn, row, history, state.seen, state.ceasefire,
         state.ceasefire_round, state.walked, texts, objections, stage_start=state.stage_start,
+        beliefs=state.beliefs, attempts=attempts,
     )
+    if ratified is False:
+        resumed = protocol.on_rejection(new, row, ratification)
+        if resumed is not None:  # back to the table
+            record = RoundRecord(t, view.name, proposer, row, responses, True, REJECTED, (),
+                                 ratification)
+            return StepResult(resumed, record, None)
+    reason = STILLBORN if ratified is False else AGREEMENT
     record = RoundRecord(t, view.name, proposer, row, responses, True, reason, (), ratification)
     outcome = Outcome(reason, row, t, state.ceasefire, state.ceasefire_round, ratified,
-                      state.walked)
+                      state.walked, attempts)
     return StepResult(new, record, outcome)
 
 

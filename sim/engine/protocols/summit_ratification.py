@@ -13,17 +13,20 @@ logic of two-level games", *International Organization* 42(3), 427-460.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from sim.engine.beliefs import BeliefsParams, TableBeliefs
 from sim.engine.observation import Response
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.base import Game, Protocol
 from sim.engine.protocols.records import (
     NEUTRAL,
     Parties,
+    ProtocolError,
     ProtocolParams,
     ProtocolState,
     StepResult,
@@ -58,10 +61,33 @@ class SummitRatificationParams(ProtocolParams):
         "actor.",
     )
 
+    renegotiate: bool = Field(
+        default=False,
+        description="A deal the ratifiers reject returns to the table while time and "
+        "attempts remain (false: a rejected deal is stillborn at once).",
+    )
+    max_attempts: int | None = Field(
+        default=None, ge=1, le=1000,
+        description="With renegotiate: at most this many ratification votes (default: as "
+        "many as the deadline allows); the last rejected one is stillborn.",
+    )
+    beliefs: BeliefsParams | None = Field(
+        default=None,
+        description="What the negotiators believe the ratifiers will accept (a prior over "
+        "their reservation values and real red lines, updated by Bayes' rule after each "
+        "vote); read by strategies such as ratification_aware. Default: none.",
+    )
+
     @field_validator("negotiators", "ratifiers")
     @classmethod
     def _unique(cls, v: list[str] | None) -> list[str] | None:
         return check_actor_list(v)
+
+    @model_validator(mode="after")
+    def _attempts(self) -> SummitRatificationParams:
+        if self.max_attempts is not None and self.max_attempts > 1 and not self.renegotiate:
+            raise ValueError("max_attempts above 1 needs renegotiate: true")
+        return self
 
     @field_validator("negotiators")
     @classmethod
@@ -82,7 +108,11 @@ class SummitRatification(Protocol[SummitRatificationParams]):
     the public history of the summit); the scenario's acceptance rule, restricted to the
     ratifiers (veto actors who are negotiators are ignored, ``quota`` counts non-veto
     ratifiers), decides ratification. A ratified package is an agreement; a rejected one
-    ends the talks as *stillborn* (no agreement). With no ratifiers every package counts
+    ends the talks as *stillborn* (no agreement), unless ``renegotiate`` is on: then a
+    rejected deal returns to the table (event ``rejected``) while rounds remain and fewer
+    than ``max_attempts`` votes were held, the negotiators' ``beliefs`` about the
+    ratifiers are updated by Bayes' rule from every ratifier's answer, and only the last
+    rejected vote is stillborn. With no ratifiers every package counts
     as ratified. Only negotiators may walk away. Sequencing and the deadline are the
     shared rules of `sim.engine.protocols.base` (ratification follows the final stage).
     """
@@ -124,6 +154,43 @@ class SummitRatification(Protocol[SummitRatificationParams]):
             self.spec.acceptance, self.ratifiers, self.actors
         )
         return AcceptanceRule(frozenset(self.seats), None)
+
+    def initial(self) -> ProtocolState:
+        """The state before round 0, with the negotiators' prior beliefs (if any)."""
+        state = super().initial()
+        if self.params.beliefs is None or not self.ratifiers:
+            return state
+        rule = self.ratification_rule
+        try:
+            beliefs = TableBeliefs.build(
+                self.params.beliefs, self.prepared, self.seats, self.ratifiers,
+                tuple(rule.veto), rule.quota,
+            )
+        except ValueError as exc:
+            raise ProtocolError(f"protocol.params.{exc}") from None
+        return replace(state, beliefs=beliefs)
+
+    def on_rejection(
+        self, state: ProtocolState, row: int, ratification: tuple[Any, ...] | None
+    ) -> ProtocolState | None:
+        """Renegotiation: back to the table while time and attempts remain.
+
+        The negotiators saw every ratifier's answer; their beliefs are updated by Bayes'
+        rule (`TableBeliefs.observe`). Objections are not used: the ratifiers' strategies
+        name them from their value tables alone, so under every type the same issues are
+        named and Bayes' rule would leave the belief unchanged.
+        """
+        if not self.params.renegotiate or state.round >= self.deadline:
+            return None
+        limit = self.params.max_attempts
+        if limit is not None and state.attempts >= limit:
+            return None
+        beliefs = state.beliefs
+        if beliefs is not None and ratification is not None:
+            answers = [bool(ratification[r] is not None and ratification[r].accept)
+                       for r in beliefs.ratifiers]
+            beliefs = beliefs.observe(row, answers)
+        return replace(state, on_table=None, beliefs=beliefs)
 
     def _step(
         self,
