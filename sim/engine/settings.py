@@ -107,6 +107,12 @@ class ProtocolSpec(_Model):
         "the others have shown willingness toward beats its reservation value (before "
         "that, only when nothing left on the agenda does).",
     )
+    disagreement: Literal["undiscounted", "discounted"] = Field(
+        default="undiscounted",
+        description="The solver's no-deal value: 'undiscounted' (default, as the agents: no "
+        "deal is worth the reservation value whenever it happens, and any actor may take it "
+        "in any round) or 'discounted' (no deal only at the deadline, discounted to it).",
+    )
     params: dict[str, Any] = Field(default_factory=dict, description="Protocol parameters.")
 
 

@@ -70,6 +70,8 @@ class Strategy(ABC, Generic[P]):
         time_dependent: whether its demands fall with relative time alone.
         reservation_aware: whether it never proposes or accepts below its current
             reservation value.
+        reads_patience: whether its decisions depend on ``Observation.patience`` (a sweep
+            of patience changes nothing at a table where no strategy reads it).
         role: ``"negotiator"`` or ``"mediator"``.
         params: the validated parameters.
         rng: the generator it draws from (when stochastic).
@@ -80,6 +82,7 @@ class Strategy(ABC, Generic[P]):
     stochastic: bool = False
     time_dependent: ClassVar[bool] = False
     reservation_aware: ClassVar[bool] = False
+    reads_patience: ClassVar[bool] = False
     role: ClassVar[Role] = "negotiator"
     Params: ClassVar[type[StrategyParams]] = StrategyParams
 
