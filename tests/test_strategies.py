@@ -193,7 +193,7 @@ def test_contract_declared_traits_and_documented_source(name):
     assert cls.name == name
     assert cls.role in ("negotiator", "mediator")
     assert all(isinstance(getattr(cls, t), bool)
-               for t in ("stochastic", "time_dependent", "reservation_aware"))
+               for t in ("stochastic", "time_dependent", "reservation_aware", "reads_patience"))
     assert issubclass(cls.Params, StrategyParams)
     assert cls.Params.model_config.get("extra") == "forbid"
     assert "Source" in (cls.__doc__ or ""), "the docstring must cite its source"

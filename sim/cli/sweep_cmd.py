@@ -90,6 +90,7 @@ def sweep(
         progress="quiet" if quiet else None,
         repair=repair,
     )
+    _patience_warnings(experiment)
     try:
         summary = run_sweep(experiment, options)
     except Interrupted as stop:
@@ -110,6 +111,14 @@ def sweep(
         f"{summary.out}: {summary.ran:,} runs{resumed} in {summary.seconds:.1f} s, "
         f"{summary.rate:,.1f} runs/s ({summary.workers} workers, {summary.chunks} chunks)"
     )
+
+
+def _patience_warnings(experiment: Path) -> None:
+    """Warn on stderr when a swept patience is read by no strategy of the experiment."""
+    from sim.experiment.patience import patience_warnings
+    from sim.experiment.plan import load_plan
+
+    _stderr(patience_warnings(load_plan(experiment)))
 
 
 def _stderr(lines: list[str]) -> None:

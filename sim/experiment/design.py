@@ -9,7 +9,9 @@ Core objects:
         unit coordinates, mapped to values on demand).
     build_design: the `Design` for an experiment's axes.
     run_seed: the 63-bit seed of one run, from ``SeedSequence(experiment seed,
-        spawn_key=(point_id, replicate))``: independent of executor, worker count or chunking.
+        spawn_key=(point_id, replicate))``: independent of executor, worker count or chunking
+        (with ``common_seeds`` the runner passes point 0 for every point: common random
+        numbers).
 
 Mapping a unit coordinate ``u`` in [0, 1) to a level (samplers): continuous ranges take
 ``low + u * (high - low)``; integer ranges split [0, 1) into one equal cell per integer;

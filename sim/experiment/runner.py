@@ -341,6 +341,7 @@ def _run_tasks(
     """
     reps = plan.experiment.replicates
     seed = plan.experiment.seed
+    common = plan.experiment.common_seeds
     remaining = int((~done).sum())
     for start in range(0, plan.n_runs, block):
         stop = min(start + block, plan.n_runs)
@@ -357,7 +358,8 @@ def _run_tasks(
             point_ids = run_ids // reps
             replicates = (run_ids % reps).astype(np.int32)
             pairs = zip(point_ids.tolist(), replicates.tolist(), strict=True)
-            seeds = np.array([run_seed(seed, p, r) for p, r in pairs], dtype=np.int64)
+            seeds = np.array([run_seed(seed, 0 if common else p, r) for p, r in pairs],
+                             dtype=np.int64)
             unique = np.unique(point_ids)
             cols = plan.design.columns(unique)
             values = {int(p): [c[j] for c in cols] for j, p in enumerate(unique)}

@@ -172,6 +172,11 @@ class Experiment(_Model):
         le=10_000,
         description="Override the protocol deadline (rounds) of every run.",
     )
+    common_seeds: bool = Field(
+        default=False,
+        description="Common random numbers: replicate r of every point runs the same seed "
+        "(point 0's), so differences between points are not sampling noise.",
+    )
 
     @model_validator(mode="after")
     def _unique_paths(self) -> Experiment:

@@ -50,6 +50,10 @@ class Discounting(TimeDependent):
 
     Parameters as ``time_dependent`` (``preset``, ``family``, ``e``, ``beta``, ``k``,
     ``window``, ``explore``). See the module docstring for the rule.
+
+    Sources: Faratin, Sierra and Jennings (1998) for the curve; Rubinstein (1982) for the
+    cost of delay; Baarslag, Hindriks and Jonker (2014) for AC_next (full references in
+    the module docstring).
     """
 
     name = "discounting"
