@@ -52,7 +52,7 @@ from sim.engine.protocols import PROTOCOLS, Game, Unsolvable
 from sim.engine.settings import ProtocolSpec
 from sim.errors import UserError
 
-__all__ = ["SolveError", "SolveResult", "solvable", "solve"]
+__all__ = ["SolveError", "SolveResult", "game_of", "solvable", "solve", "solve_game"]
 
 #: Decimals kept for utilities in `SolveResult.to_json`.
 JSON_DECIMALS = 6
@@ -174,7 +174,7 @@ def solve(prepared: Prepared, spec: ProtocolSpec, rounds: int | None = None) -> 
         SolveError: the protocol has no equilibrium (e.g. ``single_text``).
     """
     game = game_of(prepared, spec, rounds)
-    spe = _solve_game(prepared, game, spec.disagreement)
+    spe = solve_game(prepared, game, spec.disagreement)
     return replace(_result(prepared, spec.kind, game, spe), disagreement=spec.disagreement)
 
 
@@ -196,7 +196,7 @@ def game_of(prepared: Prepared, spec: ProtocolSpec, rounds: int | None = None) -
         ) from None
 
 
-def _solve_game(prepared: Prepared, game: Game, disagreement: str = "undiscounted"
+def solve_game(prepared: Prepared, game: Game, disagreement: str = "undiscounted"
                 ) -> SPEResult:
     """Run the solver the game's form names under the no-deal convention."""
     outside = disagreement == "undiscounted"

@@ -34,7 +34,13 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from sim.scenario import kinds
 from sim.scenario.kinds import IssueKindFields, LinearValues, ScaledValidation, ScaleRange
 from sim.scenario.sources import Source
-from sim.scenario.specs import DynamicsSpec, ProtocolSpec, StrategySpec, reference_errors
+from sim.scenario.specs import (
+    DynamicsSpec,
+    ProtocolSpec,
+    StrategySpec,
+    equilibrium_errors,
+    reference_errors,
+)
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
 SnakeId = Annotated[str, Field(pattern=SNAKE, description="snake_case identifier")]
@@ -381,6 +387,10 @@ def _engine_reference_errors(scenario: Scenario) -> list[InitErrorDetails]:
     out = []
     found = reference_errors(
         tuple(scenario.actors), tuple(scenario.issues), scenario.protocol, scenario.dynamics
+    )
+    found += equilibrium_errors(
+        {a: actor.strategy or scenario.default_strategy for a, actor in scenario.actors.items()},
+        scenario.protocol,
     )
     for loc, msg in found:
         out.append(

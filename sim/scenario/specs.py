@@ -44,6 +44,7 @@ __all__ = [
     "SpecSource",
     "StateVar",
     "StrategySpec",
+    "equilibrium_errors",
     "reference_errors",
 ]
 
@@ -183,4 +184,32 @@ def _dynamics_errors(actors: list[str], d: settings.DynamicsSpec) -> list[tuple[
             if var not in d.state:
                 errors.append((("dynamics", "reservation", a, "coefficients", var),
                                _unknown("state variable", var, names)))
+    return errors
+
+
+def equilibrium_errors(
+    strategies: Mapping[str, settings.StrategySpec | None],
+    protocol: settings.ProtocolSpec | None,
+) -> list[tuple[Loc, str]]:
+    """Equilibrium-playing strategies under a protocol the solver does not handle.
+
+    A strategy with ``needs_equilibrium`` is located at ``actors.<id>.strategy.kind``.
+
+    Args:
+        strategies: actor id -> its strategy spec (None: the default).
+        protocol: the protocol settings, if any.
+    """
+    if protocol is None or protocol.kind not in PROTOCOLS:
+        return []
+    if PROTOCOLS.get(protocol.kind).solvable:
+        return []
+    solvable = ", ".join(n for n, c in sorted(PROTOCOLS.classes().items()) if c.solvable)
+    errors: list[tuple[Loc, str]] = []
+    for actor, spec in strategies.items():
+        if spec is None or spec.kind not in STRATEGIES:
+            continue
+        if getattr(STRATEGIES.get(spec.kind), "needs_equilibrium", False):
+            errors.append((("actors", actor, "strategy", "kind"),
+                           f"{spec.kind} plays the subgame-perfect equilibrium, which "
+                           f"{protocol.kind} does not define; use it with {solvable}"))
     return errors
