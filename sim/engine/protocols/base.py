@@ -59,6 +59,11 @@ Walking away (when ``ProtocolSpec.walk_away``)
        and that lies inside ``a``'s acceptable set (``-inf`` if none). From round
        ``ceil(walk_away_after * deadline)`` on, ``r_a > seen_a`` makes it leave: the
        others have had time to show what they would give, and it is not enough.
+       With ``walk_rule: expected`` rule 2 is instead, in any round but the last: ``r_a``
+       above its estimate of what continuing is worth (the best shown so far, improved
+       at the rate it has improved, discounted by ``a``'s patience over the rounds left;
+       `sim.engine.protocols.rounds.continuation_estimate`), and ``walk_away_after`` is
+       unused.
 
     A walk-out by a veto actor, a mediator that is a party, or one that leaves the quota
     unreachable (or fewer than two parties at the table) breaks the talks down; otherwise
