@@ -197,3 +197,22 @@ def test_prepared_is_shared_by_equilibrium_runs():
     eq = solve(data, prepared=prepared)
     run = simulate(data, seed=3, prepared=prepared, collect=False)
     assert run.package == eq.package and run.round == eq.round and run.agreement
+
+
+# ----------------------------------------------------------------- sweeps of a dead patience
+@pytest.mark.parametrize(("scenario", "warned"), [("alaska_summit.yaml", True),
+                                                  ("discounting/alaska_summit.yaml", False)])
+def test_a_sweep_of_a_patience_nobody_reads_is_flagged(tmp_path, scenario, warned):
+    from pathlib import Path
+
+    from sim.experiment.patience import patience_warnings
+    from sim.experiment.plan import load_plan
+
+    root = Path(__file__).resolve().parents[1]
+    exp = tmp_path / "e.yaml"
+    exp.write_text(f"name: e\nscenario: {root / 'scenarios' / scenario}\nparameters:\n"
+                   "  - path: actors.russia.patience\n    values: [0.5, 0.9]\nseed: 1\n")
+    lines = patience_warnings(load_plan(exp))
+    assert bool(lines) is warned
+    if warned:
+        assert "actors.russia.patience" in lines[0] and "discounting" in lines[0]

@@ -90,7 +90,6 @@ def sweep(
         progress="quiet" if quiet else None,
         repair=repair,
     )
-    _patience_warnings(experiment)
     try:
         summary = run_sweep(experiment, options)
     except Interrupted as stop:
@@ -99,6 +98,7 @@ def sweep(
     except Aborted as exc:
         _stderr(exc.lines)
         raise typer.Exit(1) from None
+    _patience_warnings(experiment)
     if quiet:
         return
     for line in summary.repaired:

@@ -84,7 +84,9 @@ class Equilibrium(Strategy[EquilibriumParams]):
         if obs.round >= play.proposals.shape[0]:
             return None
         row = int(play.proposals[obs.round])
-        return None if row < 0 else row
+        # the solver solves the package game: in a stage that excludes its package (the
+        # ceasefire stage of ceasefire_first) it passes rather than break the stage's rule
+        return None if row < 0 or not obs.acceptable[row] else row
 
     def _respond(self, obs: Observation, offer: int) -> bool:
         play = self._bound()
