@@ -4,7 +4,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench bench-long lint clean
 
 install: $(STAMP)
 
@@ -34,6 +34,11 @@ test: lint
 
 bench: install
 	$(PY) benchmarks/run.py
+
+# A 1,000,000-run sweep and `reachable` on it, with their peak memory (not part of
+# `make test`; long). Figures: benchmarks/_work/results_long.json, shown by `make bench`.
+bench-long: install
+	$(PY) benchmarks/bench_long.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -82,6 +82,15 @@ def make_problem(option_counts, n_actors: int, seed: int = SEED) -> Problem:
 
 
 def _peak_rss_mb() -> float:
+    """This process's own high-water RSS: ``VmHWM`` where there is /proc (``ru_maxrss`` of a
+    process started by ``subprocess`` includes its parent's size), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / 1024.0 if sys.platform != "darwin" else kb / 1024.0 / 1024.0
 

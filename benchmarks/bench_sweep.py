@@ -1,29 +1,32 @@
-"""Sweep throughput: negsim's runner vs a plain loop of simulate() vs mesa.batch_run.
+"""Sweeps: negsim's ``sweep`` command vs ``mesa.batch_run`` on the same runs, interleaved.
 
-All variants run the same runs of ``experiments/demo.yaml`` (same scenarios, same seeds,
-same rounds), in the same process, one after the other:
+All variants run the runs of ``experiments/demo.yaml`` (6,000: two scenarios x three
+values of Russia's patience x 1,000 seeds), in this process or in pools forked from it:
 
-* ``loop``: a plain in-process loop of ``simulate(scenario, seed, prepared=...)``, one
-  `Prepared` per problem reused across runs (what a careful user writes), timed with
-  everything prepared (the pure per-run cost), also freeing each finished model as the
-  sweep does (``loop_release``), and cold (``loop_cold``: reading the files and preparing
-  included);
-* ``sweep`` with ``--workers 1`` (in-process) and ``--workers 2`` (process pool), the whole
-  command included: planning, validating every point, the points phase (feasible set,
-  SPE), writing Parquet parts and the manifest;
-* ``mesa.batch_run`` on `sim.engine.model.NegotiationModel` (wrapped so that a run is
-  chosen by its run id), ``number_processes`` 1 and 2, ``data_collection_period=-1``.
+* ``sweep_1`` / ``sweep_2``: the whole ``sweep`` command with ``--workers 1`` (in-process)
+  and ``--workers 2`` (process pool): planning, validating every point, the points phase
+  (feasible set, subgame-perfect package), the runs, Parquet parts and manifest.
+* ``batch_run_1`` / ``batch_run_2`` (fair): ``mesa.batch_run`` with ``number_processes``
+  1 and 2 on `BatchNegotiation`, a `NegotiationModel` chosen by run id that releases
+  itself from Mesa 3.3's ``Agent._ids`` registry when it finishes, exactly as negsim's
+  sweep workers do (``sim.experiment.worker.release_finished_models``). Without that,
+  Mesa keeps every model alive (about half a MB per run here).
+* ``batch_run_default_1`` / ``_2``: the same without the release (Mesa's default), on the
+  first `DEFAULT_RUNS` runs only (so the benchmark stays under 2 GB); compared per run.
 
-Reported per variant: the best of ``repeats`` wall times, runs/s, the sweep's per-run
-overhead against the loop, and the parallel efficiency of 2 workers
-(``rate(2 workers) / (2 * rate(1 worker))``). Run: ``.venv/bin/python benchmarks/bench_sweep.py``.
+Each cycle runs one block of every variant (interleaved); `run` reports, per variant, the
+median and min-max wall and CPU time (this process plus its reaped children: the pool
+workers) over the cycles and the load average before each block, plus the parallel
+efficiency ``wall(sweep_1) / (2 wall(sweep_2))`` and the ratios to ``batch_run``.
+Results are checked to be the same runs (agreement and package) in every variant, against
+a plain in-process loop of ``simulate()`` (`_loop`, untimed).
+
+Run: ``.venv/bin/python benchmarks/bench_sweep.py [cycles]``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -34,28 +37,34 @@ import mesa
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _p in (str(ROOT), str(HERE)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
 
-from sim.engine.model import NegotiationModel, RunConfig  # noqa: E402
+from benchmarks import timing  # noqa: E402
+from sim.engine.model import NegotiationModel  # noqa: E402
 from sim.experiment.design import run_seed  # noqa: E402
+from sim.experiment.worker import release_finished_models  # noqa: E402
+from sim.scenario import run_config  # noqa: E402
 
 DEMO = ROOT / "experiments" / "demo.yaml"
+DEFAULT_RUNS = 1_000
 
 _CACHE: dict = {}
 
 
-def _runs(plan) -> list[tuple[int, int, int]]:
+def _runs(plan, n: int | None = None) -> list[tuple[int, int, int]]:
     reps = plan.experiment.replicates
     seed = plan.experiment.seed
-    return [(r // reps, r % reps, run_seed(seed, r // reps, r % reps)) for r in range(plan.n_runs)]
+    n = plan.n_runs if n is None else n
+    return [(r // reps, r % reps, run_seed(seed, r // reps, r % reps)) for r in range(n)]
 
 
 def _point(plan, point_id: int):
     """The validated scenario and Prepared of a point (cached per process; one Prepared per
     problem, shared by points that differ only in protocol, dynamics or strategies, as the
     sweep runner does)."""
-    from sim.engine.prepared import prepare
+    from sim.api import prepare
     from sim.experiment.worker import problem_key
     from sim.scenario.loader import validate_data
 
@@ -86,10 +95,12 @@ class BatchNegotiation(NegotiationModel):
     """`NegotiationModel` for ``mesa.batch_run``: a run of the demo chosen by ``run_id``.
 
     batch_run builds models from keyword parameters and reads their DataCollector, so the
-    run's outcome is reported through model reporters collected once per round.
+    run's outcome is reported through model reporters collected once per round. With
+    ``release`` (the fair configuration) a finished model drops itself from Mesa's
+    agent-id registry, as negsim's sweep workers do.
     """
 
-    def __init__(self, run_id: int, experiment: str = str(DEMO)):
+    def __init__(self, run_id: int, experiment: str = str(DEMO), release: bool = True):
         plan = _plan(Path(experiment))
         reps = plan.experiment.replicates
         point_id, replicate = divmod(run_id, reps)
@@ -97,11 +108,12 @@ class BatchNegotiation(NegotiationModel):
         seed = run_seed(plan.experiment.seed, point_id, replicate)
         super().__init__(
             prepared,
+            run_config(scenario),
             seed,
             rounds=plan.experiment.rounds,
             collect=False,
-            config=RunConfig.from_scenario(scenario),
         )
+        self.release = release
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "agreement": lambda m: m.outcome is not None and m.outcome.reason == "agreement",
@@ -121,27 +133,13 @@ class BatchNegotiation(NegotiationModel):
         finally:
             self.datacollector = reporters
         reporters.collect(self)
+        if self.release and not self.running:
+            release_finished_models()
 
 
-def _cpu() -> float:
-    """CPU seconds of this process plus its finished children (pool workers)."""
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def _time(fn) -> tuple[float, float, object]:
-    """(wall seconds, CPU seconds, result) of ``fn()``."""
-    c0, t0 = _cpu(), time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, _cpu() - c0, out
-
-
-def _loop(plan, release: bool = False) -> list:
-    """The plain loop; ``release`` frees each finished model as the sweep's workers do
-    (Mesa 3.3 otherwise keeps every model alive, see `release_finished_models`)."""
-    from sim.engine.api import simulate
-    from sim.experiment.worker import release_finished_models
+def _loop(plan) -> list:
+    """The plain loop of ``simulate`` (Prepared ready), releasing finished models."""
+    from sim.api import simulate
 
     out = []
     for point_id, _, seed in _runs(plan):
@@ -149,9 +147,7 @@ def _loop(plan, release: bool = False) -> list:
         r = simulate(scenario, seed, rounds=plan.experiment.rounds, prepared=prepared,
                      collect=False)
         out.append((r.agreement, r.row if r.agreement else None))
-        if release:
-            release_finished_models()
-    release_finished_models()
+        release_finished_models()
     return out
 
 
@@ -161,12 +157,13 @@ def _sweep(workers: int, out: Path):
     return sweep(DEMO, SweepOptions(out=out, workers=workers, overwrite=True, progress="quiet"))
 
 
-def _batch_run(plan, processes: int) -> list:
+def _batch_run(plan, processes: int, release: bool = True, n: int | None = None) -> list:
     from mesa.batchrunner import batch_run
 
     rows = batch_run(
         BatchNegotiation,
-        parameters={"run_id": range(plan.n_runs), "experiment": str(DEMO)},
+        parameters={"run_id": range(plan.n_runs if n is None else n),
+                    "experiment": str(DEMO), "release": release},
         number_processes=processes,
         iterations=1,
         data_collection_period=-1,
@@ -183,112 +180,103 @@ def _warm(plan) -> None:
 
 
 def _cold(plan) -> None:
-    """Forget every Prepared (keep the parsed plan)."""
+    """Forget every Prepared (keep the parsed plan): batch_run prepares as sweep does."""
     _CACHE.clear()
     _CACHE[("plan", str(DEMO))] = plan
 
 
-def run(repeats: int = 3) -> list[dict]:
-    """Time every variant ``repeats`` times (best kept); return one row per variant.
+def _block(fn, units: int) -> dict:
+    c0 = timing.cpu_self() + timing.rusage_children_cpu()
+    t0 = time.perf_counter()
+    result = fn()
+    wall = time.perf_counter() - t0
+    cpu = timing.cpu_self() + timing.rusage_children_cpu() - c0
+    return {"units": units, "wall_s": wall, "cpu_s": cpu, "result": result}
 
-    Variants: ``loop`` (Prepared ready: the pure per-run cost), ``loop_cold`` (reading the
-    experiment and scenario files and building each Prepared too), ``sweep_1`` /
-    ``sweep_2`` (the whole command) with ``*_runs`` (its runs phase only), ``batch_run_1``
-    / ``batch_run_2``. Rows carry ``best_s``, ``runs_per_s`` and ``cpu_s`` (this process
-    and its finished children); the ``summary`` row the ratios.
-    """
+
+def run(repeats: int = 3, log=None) -> list[dict]:
+    """Interleave every variant ``repeats`` times; one row per variant plus a summary."""
     plan = _plan()
     n = plan.n_runs
+    n_default = min(DEFAULT_RUNS, n)
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
-    wall: dict[str, float] = {}
-    cpu: dict[str, float] = {}
 
-    def keep(name: str, timing: tuple) -> None:
-        wall[name] = min(wall.get(name, float("inf")), timing[0])
-        cpu[name] = min(cpu.get(name, float("inf")), timing[1])
+    def sweep(w):
+        return lambda: _block(lambda: _sweep(w, tmp / f"w{w}"), n)
 
-    load_start = os.getloadavg()[0]
+    def batch(p, release=True, units=n):
+        def fn():
+            _cold(plan)
+            out = _block(lambda: _batch_run(plan, p, release, units), units)
+            release_finished_models()  # after the clock: free what the default kept
+            return out
+        return fn
+
+    blocks = {
+        "sweep_1": sweep(1),
+        "batch_run_1": batch(1),
+        "sweep_2": sweep(2),
+        "batch_run_2": batch(2),
+        "batch_run_default_1": batch(1, False, n_default),
+        "batch_run_default_2": batch(2, False, n_default),
+    }
     try:
         _warm(plan)
-        reference = _loop(plan)  # also a warm-up
-        for _ in range(repeats):
-            _warm(plan)
-            keep("loop", _time(lambda: _loop(plan)))
-            keep("loop_release", _time(lambda: _loop(plan, release=True)))
-            _CACHE.clear()
-            keep("loop_cold", _time(lambda: _loop(_plan())))  # reads the files too
-            for w in (1, 2):
-                timing = _time(lambda w=w: _sweep(w, tmp / f"w{w}"))
-                keep(f"sweep_{w}", timing)
-                wall[f"sweep_{w}_runs"] = min(
-                    wall.get(f"sweep_{w}_runs", float("inf")), timing[2].seconds
-                )
-            for p in (2, 1):
-                _cold(plan)
-                keep(f"batch_run_{p}", _time(lambda p=p: _batch_run(plan, p)))
-        same = (
-            _sweep_outcomes(tmp / "w1") == reference
-            and _sweep_outcomes(tmp / "w2") == reference
-            and [(a, r) for _, a, r in _batch_run(plan, 1)] == reference
-        )
+        _loop(plan)  # warm-up: imports, stage views
+        samples = timing.interleave(blocks, max(1, repeats), log=log)
+        reference = _loop(plan)
+        checks = {
+            "sweep_1": _sweep_outcomes(tmp / "w1") == reference,
+            "sweep_2": _sweep_outcomes(tmp / "w2") == reference,
+        }
+        for name in ("batch_run_1", "batch_run_2", "batch_run_default_1",
+                     "batch_run_default_2"):
+            got = [(a, r) for _, a, r in samples[name][-1]["result"]]
+            checks[name] = got == reference[: len(got)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    rate = {k: n / v for k, v in wall.items()}
+        _CACHE.clear()
+        release_finished_models()
+    for s in samples.values():
+        for m in s:
+            m.pop("result", None)
     rows = []
-    for name, seconds in wall.items():
-        digits = [p for p in name.split("_") if p.isdigit()]
-        row = {
-            "benchmark": "sweep",
-            "variant": name,
-            "workers": int(digits[0]) if digits else 1,
-            "runs": n,
-            "best_s": round(seconds, 4),
-            "runs_per_s": round(rate[name], 2),
-        }
-        if name in cpu:
-            row["cpu_s"] = round(cpu[name], 4)
-        rows.append(row)
+    for name, s in samples.items():
+        rows.append({"benchmark": "sweep", "variant": name, "runs": s[0]["units"],
+                     **timing.per_unit(s), "samples": s})
+    eff = [a["wall_s"] / (2.0 * b["wall_s"])
+           for a, b in zip(samples["sweep_1"], samples["sweep_2"], strict=True)]
+    # The CPU a run costs with 1 worker over its cost with 2: the efficiency 2 workers
+    # could reach on two otherwise idle cores (wall efficiency needs those cores free).
+    cpu_eff = [a["cpu_s"] / b["cpu_s"]
+               for a, b in zip(samples["sweep_1"], samples["sweep_2"], strict=True)]
     rows.append({
         "benchmark": "sweep",
         "variant": "summary",
         "runs": n,
         "points": plan.n_points,
-        "same_results": same,
-        "load_average": [round(load_start, 2), round(os.getloadavg()[0], 2)],
-        # wall-time figures (meaningful on an otherwise idle machine)
-        "sweep_runs_overhead_vs_loop": round(
-            wall["sweep_1_runs"] / min(wall["loop"], wall["loop_release"]) - 1.0, 4
-        ),
-        "sweep_overhead_vs_loop_cold": round(wall["sweep_1"] / wall["loop_cold"] - 1.0, 4),
-        "parallel_efficiency_2": round(rate["sweep_2"] / (2 * rate["sweep_1"]), 4),
-        "parallel_efficiency_2_runs": round(
-            rate["sweep_2_runs"] / (2 * rate["sweep_1_runs"]), 4
-        ),
-        "speedup_vs_batch_run_1": round(rate["sweep_1"] / rate["batch_run_1"], 3),
-        "speedup_vs_batch_run_2": round(rate["sweep_2"] / rate["batch_run_2"], 3),
-        # CPU-time figures (robust to other load): the work each variant costs
-        "cpu_overhead_sweep_1_vs_loop_cold": round(cpu["sweep_1"] / cpu["loop_cold"] - 1.0, 4),
-        "cpu_overhead_sweep_2_vs_sweep_1": round(cpu["sweep_2"] / cpu["sweep_1"] - 1.0, 4),
-        "cpu_ratio_batch_run_1_vs_sweep_1": round(cpu["batch_run_1"] / cpu["sweep_1"], 3),
-        "cpu_ratio_batch_run_2_vs_sweep_2": round(cpu["batch_run_2"] / cpu["sweep_2"], 3),
+        "same_results": checks,
+        "parallel_efficiency_2": timing.spread(eff),
+        "cpu_efficiency_2": timing.spread(cpu_eff),
+        "vs_batch_run_1": timing.ratios(samples["sweep_1"], samples["batch_run_1"]),
+        "vs_batch_run_2": timing.ratios(samples["sweep_2"], samples["batch_run_2"]),
+        "vs_batch_run_default_1": timing.ratios(samples["sweep_1"],
+                                                samples["batch_run_default_1"]),
+        "vs_batch_run_default_2": timing.ratios(samples["sweep_2"],
+                                                samples["batch_run_default_2"]),
+        "peak_rss_mb": timing.own_peak_rss_mb(),
     })
-    note = f"experiments/demo.yaml, {n} runs, whole command vs mesa.batch_run"
-    rows.append({"comparison": "sweep_serial", "negsim_s": wall["sweep_1"],
-                 "peer_s": wall["batch_run_1"], "note": note})
-    rows.append({"comparison": "sweep_2proc", "negsim_s": wall["sweep_2"],
-                 "peer_s": wall["batch_run_2"], "note": note})
     return rows
 
 
 def _sweep_outcomes(out: Path) -> list:
+    import numpy as np
     import pyarrow.parquet as pq
 
     t = pq.read_table(out / "runs").sort_by("run_id")
     plan = _plan()
     agreement = t.column("agreement").to_pylist()
     pkgs = [t.column(f"pkg.{i}").to_pylist() for i in plan.issues]
-    import numpy as np
-
     rows = []
     for k, a in enumerate(agreement):
         point_id = t.column("point_id")[k].as_py()
@@ -302,6 +290,7 @@ def _sweep_outcomes(out: Path) -> list:
 
 
 if __name__ == "__main__":
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    for row in run(repeats):
+    cycles = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    for row in run(cycles, log=lambda m: print(m, file=sys.stderr)):
+        row.pop("samples", None)
         print(json.dumps(row))

@@ -2,14 +2,18 @@
 
 NegMAS (AGPL) is never imported by negsim: this module only creates
 ``benchmarks/.peer-venv`` on demand (``python3 -m venv`` + ``pip install negmas==0.16.*``)
-and talks to ``benchmarks/peer_negmas.py`` through JSON on stdin/stdout.
+and talks to ``benchmarks/peer_negmas.py`` through JSON lines on stdin/stdout: `Peer`
+keeps one process up for many requests (so NegMAS and negsim blocks can be interleaved),
+`call_peer` sends a single request to a fresh process.
 
-    from benchmarks.peer import call_peer
-    call_peer({"task": "analysis", "spec": spec, "repeats": 5})
+    from benchmarks.peer import Peer
+    with Peer() as peer:
+        peer.call({"task": "analysis", "spec": spec, "path": "numpy"})
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -74,8 +78,71 @@ def ensure_peer_venv(log=print) -> Path:
     return peer_python()
 
 
+class Peer:
+    """One long-lived peer process answering JSON-line requests (see peer_negmas.py).
+
+        with Peer() as peer:
+            peer.call({"task": "version"})
+    """
+
+    def __init__(self, timeout: float | None = 3600, ensure: bool = True) -> None:
+        """Start the peer process (creating its venv first when ``ensure``)."""
+        if ensure:
+            ensure_peer_venv()
+        self.timeout = timeout
+        self.proc = subprocess.Popen(
+            [str(peer_python()), "-I", str(PEER_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,  # NegMAS chatter and tracebacks go straight to our stderr
+            text=True,
+            env=_clean_env(),
+            cwd=str(HERE),
+        )
+
+    def call(self, request: dict) -> dict:
+        """Send one request; return its answer.
+
+        Raises:
+            PeerError: the peer died or answered ``ok: false``.
+        """
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError as exc:
+            raise PeerError(f"peer exited (rc={self.proc.poll()})") from exc
+        line = self.proc.stdout.readline()
+        if not line:
+            raise PeerError(
+                f"peer task {request.get('task')!r} gave no answer (rc={self.proc.wait()})"
+            )
+        answer = json.loads(line)
+        if not answer.get("ok"):
+            raise PeerError(f"peer task {request.get('task')!r} failed: {answer.get('error')}")
+        return answer
+
+    def close(self) -> None:
+        """Close stdin and wait for the process to exit."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(Exception):
+                assert self.proc.stdin is not None
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> Peer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def call_peer(request: dict, timeout: float | None = 3600, ensure: bool = True) -> dict:
-    """Send one JSON request to the peer script; return its JSON answer.
+    """Send one JSON request to a fresh peer process; return its JSON answer.
 
     Raises:
         PeerError: the peer exited non-zero, timed out or answered ``ok: false``.
@@ -85,7 +152,7 @@ def call_peer(request: dict, timeout: float | None = 3600, ensure: bool = True) 
     try:
         proc = subprocess.run(
             [str(peer_python()), "-I", str(PEER_SCRIPT)],
-            input=json.dumps(request),
+            input=json.dumps(request) + "\n",
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -1,25 +1,46 @@
 """NegMAS peer: runs INSIDE benchmarks/.peer-venv (never imported by negsim).
 
-NegMAS is AGPL, so negsim never imports it: ``benchmarks/peer.py`` starts this script
-as a separate process with the peer venv's interpreter, sends one JSON request on
-stdin and reads one JSON answer from stdout. Anything NegMAS prints goes to stderr.
+NegMAS is AGPL, so negsim never imports it: ``benchmarks/peer.py`` starts this script as
+a separate process with the peer venv's interpreter and exchanges JSON lines with it: one
+request per line on stdin, one answer per line on stdout, until stdin closes. The process
+stays up between requests, so the harness can interleave NegMAS and negsim blocks
+(A B A B ...) without paying NegMAS's import each time. Anything NegMAS prints goes to
+stderr. Problems (issues, ufuns, inverses) are built once per spec and kept.
 
-Request:
+Requests:
     {"task": "version"}
-    {"task": "analysis", "spec": SPEC, "repeats": 5}
+    {"task": "analysis", "spec": SPEC, "path": "ufuns" | "numpy", "repeats": 1}
     {"task": "negotiations", "spec": SPEC, "runs": 200, "n_steps": 100,
-     "presets": "cycle" | "boulware" | "linear" | "conceder",
-     "inverter": "per_run" | "shared"}
+     "config": {"inverter": "shared" | "per_run", "extra_callbacks": bool,
+                "one_offer_per_step": bool},
+     "count_only": bool}
 
-``inverter``: "per_run" is NegMAS's default (every negotiator sorts the outcome space
-when it first proposes, so each negotiation pays for it); "shared" hands every
-negotiator the ufun's cached inverse (``ufun.invert()``, public API), built once before
-the timed loop -- the like-for-like match of negsim's shared per-scenario precomputation.
+Analysis paths (both time the Pareto frontier of the rational outcomes plus its Nash point):
+    ``ufuns``: NegMAS's end-to-end call ``pareto_frontier(ufuns, issues=...)`` (it
+        enumerates the space and evaluates every ufun on every outcome in Python), then
+        ``nash_points(ufuns, frontier, outcome_space=os)``: NegMAS's default.
+    ``numpy``: what a NegMAS user with linear-additive utilities writes: the utility
+        matrix built with numpy from the weights and value tables, the rational rows kept,
+        ``pareto_frontier_numpy`` on them, ``nash_points`` with the ranges from the matrix.
 
-SPEC is the shared problem spec made by ``benchmarks/spaces.py``. Packages are
-reported as option-index tuples (index of the chosen option in each issue's list).
-Only public NegMAS API is used (issues, LinearAdditiveUtilityFunction,
-pareto_frontier, nash_points, SAOMechanism, the *TBNegotiator classes).
+Negotiation configurations (``config``):
+    ``inverter``: "per_run" is NegMAS's default (every negotiator builds and sorts its
+        inverse utility table when it first proposes, so each run pays for it); "shared"
+        hands every negotiator its actor's cached inverse (``ufun.invert()``, through the
+        public ``ufun_inverter`` factory argument), built once before the timed loop -- the
+        match of negsim's shared per-scenario precomputation.
+    ``extra_callbacks``: SAOMechanism's partner-response fan-out (its default True);
+        time-based negotiators ignore it.
+    ``one_offer_per_step``: each mechanism step is one negotiator's action (default
+        False: every negotiator acts in each step).
+
+A block's wall and CPU seconds cover only the R runs (mechanism and negotiators created
+inside). ``count_only`` instead plays the same runs untimed with counting subclasses of
+the same negotiators: offers (``propose`` calls) and responses (``respond`` calls) per
+run, and every run's agreement.
+
+SPEC is the shared problem spec made by ``benchmarks/spaces.py``. Packages are reported as
+option-index tuples. Only public NegMAS API is used.
 """
 
 from __future__ import annotations
@@ -32,29 +53,41 @@ import statistics
 import sys
 import time
 
+PRESETS = ("boulware", "linear", "conceder")
+_PROBLEMS: dict[str, dict] = {}
 
-def _build(spec: dict, use_reservation: bool = True):
-    """Issues, outcome space and one LinearAdditiveUtilityFunction per actor."""
-    from negmas import LinearAdditiveUtilityFunction, make_issue, make_os
 
-    issues = [make_issue(list(i["options"]), name=i["name"]) for i in spec["issues"]]
-    os_ = make_os(issues)
-    ufuns = []
-    for actor in spec["actors"]:
-        values = [
-            dict(zip(issue["options"], vals, strict=True))
-            for issue, vals in zip(spec["issues"], actor["values"], strict=True)
-        ]
-        ufuns.append(
-            LinearAdditiveUtilityFunction(
-                values=values,
-                weights=list(actor["weights"]),
-                outcome_space=os_,
-                reserved_value=float(actor["reservation"]) if use_reservation else float("-inf"),
-                name=actor["name"],
+def _key(spec: dict) -> str:
+    return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def _problem(spec: dict) -> dict:
+    """Issues, outcome space and ufuns of a spec (built once per process)."""
+    key = _key(spec)
+    hit = _PROBLEMS.get(key)
+    if hit is None:
+        from negmas import LinearAdditiveUtilityFunction, make_issue, make_os
+
+        issues = [make_issue(list(i["options"]), name=i["name"]) for i in spec["issues"]]
+        os_ = make_os(issues)
+        ufuns = []
+        for actor in spec["actors"]:
+            values = [
+                dict(zip(issue["options"], vals, strict=True))
+                for issue, vals in zip(spec["issues"], actor["values"], strict=True)
+            ]
+            ufuns.append(
+                LinearAdditiveUtilityFunction(
+                    values=values,
+                    weights=list(actor["weights"]),
+                    outcome_space=os_,
+                    reserved_value=float(actor["reservation"]),
+                    name=actor["name"],
+                )
             )
-        )
-    return issues, os_, ufuns
+        hit = {"issues": issues, "os": os_, "ufuns": ufuns, "inverse_s": None}
+        _PROBLEMS[key] = hit
+    return hit
 
 
 def _option_index(spec: dict):
@@ -66,76 +99,119 @@ def _option_index(spec: dict):
     return to_idx
 
 
-def _frontier_and_nash(ufuns, issues, os_):
-    """The timed unit of work: NegMAS's Pareto frontier, then its Nash point(s)."""
+def _cpu_wall():
+    return time.process_time(), time.perf_counter()
+
+
+# ----------------------------------------------------------------------------- analysis
+def _analysis_ufuns(spec: dict, prob: dict):
+    from negmas.outcomes.issue_ops import enumerate_issues
     from negmas.preferences import nash_points, pareto_frontier
 
-    t0 = time.perf_counter()
+    ufuns, issues, os_ = prob["ufuns"], prob["issues"], prob["os"]
+    c0, t0 = _cpu_wall()
     f_utils, f_idx = pareto_frontier(ufuns, issues=issues)
-    t1 = time.perf_counter()
     nash = nash_points(ufuns, f_utils, outcome_space=os_)
-    t2 = time.perf_counter()
-    return f_utils, f_idx, nash, t1 - t0, t2 - t1
-
-
-def _analysis_variant(spec: dict, repeats: int, use_reservation: bool) -> dict:
-    from negmas.outcomes.issue_ops import enumerate_issues
-
-    issues, os_, ufuns = _build(spec, use_reservation)
-    totals, paretos, nashes = [], [], []
-    result = None
-    for _ in range(max(1, repeats)):
-        f_utils, f_idx, nash, tp, tn = _frontier_and_nash(ufuns, issues, os_)
-        paretos.append(tp)
-        nashes.append(tn)
-        totals.append(tp + tn)
-        result = (f_utils, f_idx, nash)
-    f_utils, f_idx, nash = result
-    # Map frontier indices (into the enumeration NegMAS used) to option-index tuples.
+    c1, t1 = _cpu_wall()
     outcomes = enumerate_issues(issues)
     to_idx = _option_index(spec)
-    frontier_packages = sorted(to_idx(outcomes[i]) for i in f_idx)
-    nash_list = []
-    for utils, fi in nash:
-        nash_list.append(
-            {
-                "package": to_idx(outcomes[f_idx[fi]]),
-                "utilities": [float(u) for u in utils],
-            }
-        )
-    return {
-        "rational_only": use_reservation,
-        "frontier_size": len(f_idx),
-        "frontier_packages": frontier_packages,
-        "nash": nash_list,
-        "nash_package": nash_list[0]["package"] if nash_list else None,
-        "times_s": totals,
-        "median_s": statistics.median(totals),
-        "pareto_median_s": statistics.median(paretos),
-        "nash_median_s": statistics.median(nashes),
-        "repeats": len(totals),
-    }
+    frontier = sorted(to_idx(outcomes[i]) for i in f_idx)
+    nash_pkg = to_idx(outcomes[f_idx[nash[0][1]]]) if nash else None
+    return t1 - t0, c1 - c0, frontier, nash_pkg
+
+
+def _analysis_numpy(spec: dict, prob: dict):
+    import numpy as np
+    from negmas.preferences import nash_points
+    from negmas.preferences.ops import pareto_frontier_numpy
+
+    ufuns = prob["ufuns"]
+    counts = [len(i["options"]) for i in spec["issues"]]
+    weights = [np.asarray(a["weights"], dtype=float) for a in spec["actors"]]
+    tables = [[np.asarray(v, dtype=float) for v in a["values"]] for a in spec["actors"]]
+    reserved = np.array([u.reserved_value for u in ufuns], dtype=float)
+    c0, t0 = _cpu_wall()
+    grid = np.indices(counts).reshape(len(counts), -1)  # every outcome, row-major
+    U = np.zeros((grid.shape[1], len(ufuns)))
+    for a in range(len(ufuns)):
+        for i, w in enumerate(weights[a]):
+            U[:, a] += w * tables[a][i][grid[i]]
+    rational = np.flatnonzero(np.all(U >= reserved, axis=1))
+    pts = U[rational]
+    front = pareto_frontier_numpy(pts)
+    ranges = list(zip(U.min(axis=0).tolist(), U.max(axis=0).tolist(), strict=True))
+    nash = nash_points(ufuns, [tuple(p) for p in pts[front]], ranges=ranges)
+    c1, t1 = _cpu_wall()
+    rows = rational[front]
+    frontier = sorted([int(x) for x in np.unravel_index(int(r), counts)] for r in rows)
+    nash_pkg = None
+    if nash:
+        r = int(rows[nash[0][1]])
+        nash_pkg = [int(x) for x in np.unravel_index(r, counts)]
+    # Untimed: the matrix is what the ufuns compute (a sample of outcomes).
+    from negmas.outcomes.issue_ops import enumerate_issues
+
+    outcomes = enumerate_issues(prob["issues"])
+    step = max(1, len(outcomes) // 97)
+    diff = max(
+        abs(float(u(outcomes[k])) - U[k, a])
+        for k in range(0, len(outcomes), step)
+        for a, u in enumerate(ufuns)
+    )
+    return t1 - t0, c1 - c0, frontier, nash_pkg, diff
 
 
 def task_analysis(req: dict) -> dict:
-    """Time pareto_frontier + nash_points; also the frontier of the full space."""
+    """One timed Pareto+Nash computation per repeat on the requested path."""
     spec = req["spec"]
-    repeats = int(req.get("repeats", 5))
-    repeats_full = int(req.get("repeats_full", repeats))
-    n = math.prod(len(i["options"]) for i in spec["issues"])
-    return {
-        "n_packages": n,
-        "n_actors": len(spec["actors"]),
-        # NegMAS's own definition: pareto_frontier keeps only outcomes at or above
-        # every ufun's reserved_value; nash_points maximises prod(u_i - r_i).
-        "with_reservation": _analysis_variant(spec, repeats, True),
-        # Same calls with reserved_value=-inf: the frontier of the whole space; Nash
-        # then uses each ufun's minimum as the disagreement point.
-        "full_space": _analysis_variant(spec, repeats_full, False),
-    }
+    path = req.get("path", "ufuns")
+    prob = _problem(spec)
+    walls, cpus, out = [], [], {}
+    for _ in range(max(1, int(req.get("repeats", 1)))):
+        if path == "ufuns":
+            wall, cpu, frontier, nash = _analysis_ufuns(spec, prob)
+        elif path == "numpy":
+            wall, cpu, frontier, nash, diff = _analysis_numpy(spec, prob)
+            out["max_abs_matrix_vs_ufun"] = diff
+        else:
+            raise ValueError(f"unknown analysis path {path!r}")
+        walls.append(wall)
+        cpus.append(cpu)
+    out.update({
+        "path": path,
+        "n_packages": math.prod(len(i["options"]) for i in spec["issues"]),
+        "wall_s": walls,
+        "cpu_s": cpus,
+        "frontier_size": len(frontier),
+        "frontier_packages": frontier,
+        "nash_package": nash,
+    })
+    return out
 
 
-PRESETS = ("boulware", "linear", "conceder")
+# ----------------------------------------------------------------------------- negotiations
+def _classes(counting: list[int] | None):
+    from negmas import BoulwareTBNegotiator, ConcederTBNegotiator, LinearTBNegotiator
+
+    base = {"boulware": BoulwareTBNegotiator, "linear": LinearTBNegotiator,
+            "conceder": ConcederTBNegotiator}
+    if counting is None:
+        return base
+
+    def counted(cls):
+        class Counted(cls):
+            def propose(self, state, dest=None):
+                counting[0] += 1
+                return super().propose(state, dest=dest)
+
+            def respond(self, state, source=None):
+                counting[1] += 1
+                return super().respond(state, source=source)
+
+        Counted.__name__ = cls.__name__
+        return Counted
+
+    return {k: counted(v) for k, v in base.items()}
 
 
 def _shared_inverter(ufun):
@@ -144,103 +220,82 @@ def _shared_inverter(ufun):
 
 
 def task_negotiations(req: dict) -> dict:
-    """R SAO negotiations among all actors with time-based negotiators."""
-    from negmas import (
-        BoulwareTBNegotiator,
-        ConcederTBNegotiator,
-        LinearTBNegotiator,
-        SAOMechanism,
-    )
+    """R SAO negotiations among all actors with time-based negotiators (one block)."""
+    from negmas import SAOMechanism
 
-    classes = {
-        "boulware": BoulwareTBNegotiator,
-        "linear": LinearTBNegotiator,
-        "conceder": ConcederTBNegotiator,
-    }
     spec = req["spec"]
     runs = int(req.get("runs", 200))
     n_steps = int(req.get("n_steps", 100))
-    mode = req.get("presets", "cycle")
-    inverter = req.get("inverter", "per_run")
-    issues, os_, ufuns = _build(spec, True)
+    cfg = {"inverter": "shared", "extra_callbacks": False, "one_offer_per_step": False}
+    cfg.update(req.get("config") or {})
+    prob = _problem(spec)
+    os_, ufuns = prob["os"], prob["ufuns"]
     n_act = len(ufuns)
-    to_idx = _option_index(spec)
     kwargs = {}
-    prepare_s = 0.0
-    if inverter == "shared":
-        # NegMAS's own in-memory cache: ``ufun.invert()`` builds the sorted inverse once
-        # and returns the cached one afterwards; the negotiators get it through the
-        # public ``ufun_inverter`` factory argument. Built before the timed loop, like
-        # negsim's per-scenario precomputation.
-        t0 = time.perf_counter()
-        for u in ufuns:
-            u.invert(rational_only=True)
-        prepare_s = time.perf_counter() - t0
+    if cfg["inverter"] == "shared":
+        if prob["inverse_s"] is None:  # built once per process, before any timed block
+            t0 = time.perf_counter()
+            for u in ufuns:
+                u.invert(rational_only=True)
+            prob["inverse_s"] = time.perf_counter() - t0
         kwargs["ufun_inverter"] = _shared_inverter
-    elif inverter != "per_run":
-        raise ValueError(f"unknown inverter mode {inverter!r}")
+    elif cfg["inverter"] != "per_run":
+        raise ValueError(f"unknown inverter mode {cfg['inverter']!r}")
 
-    def negotiate(r: int):
-        mech = SAOMechanism(outcome_space=os_, n_steps=n_steps)
-        # Opening order rotates with the run; in "cycle" mode actor a plays
-        # PRESETS[(a + r) % 3], so the runs cover 12 distinct set-ups.
-        order = [(k + r) % n_act for k in range(n_act)]
-        for a in order:
-            preset = PRESETS[(a + r) % len(PRESETS)] if mode == "cycle" else mode
-            mech.add(
-                classes[preset](name=spec["actors"][a]["name"], **kwargs),
-                preferences=ufuns[a],
-            )
+    def negotiate(r: int, classes):
+        mech = SAOMechanism(
+            outcome_space=os_,
+            n_steps=n_steps,
+            extra_callbacks=bool(cfg["extra_callbacks"]),
+            one_offer_per_step=bool(cfg["one_offer_per_step"]),
+        )
+        # Opening order rotates with the run; actor a plays PRESETS[(a + r) % 3], so the
+        # runs cover 12 distinct set-ups (the same rule as negsim's bench_engine).
+        for a in [(k + r) % n_act for k in range(n_act)]:
+            preset = PRESETS[(a + r) % len(PRESETS)]
+            mech.add(classes[preset](name=spec["actors"][a]["name"], **kwargs),
+                     preferences=ufuns[a])
         return mech.run()
 
-    # Warm-up (untimed): NegMAS imports much of itself lazily on first use.
-    t0 = time.perf_counter()
-    negotiate(0)
-    warmup_s = time.perf_counter() - t0
+    to_idx = _option_index(spec)
+    plain = _classes(None)
+    warm_key = ("warm", json.dumps(cfg, sort_keys=True))
+    if not prob.get(warm_key):  # untimed warm-up: NegMAS imports much of itself lazily
+        negotiate(0, plain)
+        prob[warm_key] = True
+    if req.get("count_only"):
+        box = [0, 0]
+        counted = _classes(box)
+        states = [negotiate(r, counted) for r in range(runs)]
+        agreements = [None if s.agreement is None else to_idx(s.agreement) for s in states]
+        return {
+            "runs": runs,
+            "config": cfg,
+            "offers_per_run": box[0] / runs,
+            "responses_per_run": box[1] / runs,
+            "agreement_rate": sum(a is not None for a in agreements) / runs,
+            "mean_steps": statistics.fmean(int(s.step) for s in states),
+            "agreements": agreements,
+        }
 
-    agreements = 0
-    steps = []
-    per_run = []
-    welfare = []
-    outcomes_seen = []
-    raw_agreements = []
-    t_start = time.perf_counter()
+    states = []
+    c0, t0 = _cpu_wall()
     for r in range(runs):
-        t0 = time.perf_counter()
-        state = negotiate(r)
-        per_run.append(time.perf_counter() - t0)
-        steps.append(int(state.step))
-        raw_agreements.append(state.agreement)
-    total = time.perf_counter() - t_start
-    for agreement in raw_agreements:  # bookkeeping outside the timed loop
-        outcomes_seen.append(to_idx(agreement) if agreement is not None else None)
-        if agreement is not None:
-            agreements += 1
-            welfare.append(sum(float(u(agreement)) for u in ufuns))
-    first = {"agreement": outcomes_seen[0], "steps": steps[0]} if runs else None
+        states.append(negotiate(r, plain))
+    c1, t1 = _cpu_wall()
+    agreements = [None if s.agreement is None else to_idx(s.agreement) for s in states]
+    steps = [int(s.step) for s in states]
     return {
         "runs": runs,
         "n_steps": n_steps,
-        "presets": mode,
-        "preset_rule": (
-            "actor a in run r uses [Boulware, Linear, Conceder][(a + r) % 3]; "
-            "opening order rotated by r"
-            if mode == "cycle"
-            else f"all actors use {mode}"
-        ),
-        "inverter": inverter,
-        "prepare_s": prepare_s,
-        "warmup_s": warmup_s,
-        "total_s": total,
-        "runs_per_s": runs / total if total > 0 else None,
-        "median_run_s": statistics.median(per_run),
-        "agreement_rate": agreements / runs if runs else None,
-        "mean_steps": statistics.fmean(steps) if steps else None,
-        "mean_agreement_welfare": statistics.fmean(welfare) if welfare else None,
-        "first_run": first,
-        # Same digest <=> the same agreements (and order) in every run.
-        "agreements_sha1": hashlib.sha1(json.dumps(outcomes_seen).encode()).hexdigest(),
-        "steps_sha1": hashlib.sha1(json.dumps(steps).encode()).hexdigest(),
+        "config": cfg,
+        "inverse_s": prob["inverse_s"],
+        "wall_s": t1 - t0,
+        "cpu_s": c1 - c0,
+        "agreement_rate": sum(a is not None for a in agreements) / runs,
+        "mean_steps": statistics.fmean(steps),
+        "agreements_sha1": hashlib.sha1(json.dumps(agreements).encode()).hexdigest(),
+        "first_agreement": agreements[0],
     }
 
 
@@ -249,33 +304,36 @@ def task_version(req: dict) -> dict:
     import negmas
     import numpy
 
-    return {
-        "negmas": negmas.__version__,
-        "numpy": numpy.__version__,
-        "python": sys.version.split()[0],
-    }
+    return {"negmas": negmas.__version__, "numpy": numpy.__version__,
+            "python": sys.version.split()[0]}
 
 
 TASKS = {"version": task_version, "analysis": task_analysis, "negotiations": task_negotiations}
 
 
-def main() -> int:
-    """Read one request from stdin, write one JSON answer to stdout."""
-    req = json.load(sys.stdin)
-    real_stdout = sys.stdout
+def answer(req: dict) -> dict:
+    """Run one request; errors become ``{"ok": false, "error": ...}``."""
     try:
-        # Keep stdout clean for the JSON answer: library chatter goes to stderr.
         with contextlib.redirect_stdout(sys.stderr):
             out = TASKS[req["task"]](req)
-        out = {"ok": True, "task": req["task"], **out}
+        return {"ok": True, "task": req["task"], **out}
     except Exception as exc:  # report, don't crash silently
         import traceback
 
         traceback.print_exc(file=sys.stderr)
-        out = {"ok": False, "task": req.get("task"), "error": f"{type(exc).__name__}: {exc}"}
-    json.dump(out, real_stdout)
-    real_stdout.write("\n")
-    return 0 if out["ok"] else 1
+        return {"ok": False, "task": req.get("task"), "error": f"{type(exc).__name__}: {exc}"}
+
+
+def main() -> int:
+    """Answer JSON-line requests from stdin until it closes."""
+    out = sys.stdout
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        json.dump(answer(json.loads(line)), out)
+        out.write("\n")
+        out.flush()
+    return 0
 
 
 if __name__ == "__main__":

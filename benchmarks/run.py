@@ -1,26 +1,23 @@
-"""``make bench``: negsim's benchmarks side by side with NegMAS and mesa.batch_run.
+"""``make bench``: negsim side by side with NegMAS, mesa.batch_run and the numpy floor.
 
 Run with the project venv:  ``.venv/bin/python benchmarks/run.py [--quick] [--readme]``
 
-What it does, in order (sequentially: the machine has 2 shared cores):
+What it does, one thing at a time (the machine's 2 cores are shared):
 1. Generates the two shared problem specs (``spaces.py``; 4 actors, 1,440 and 52,488
    packages) and writes them to ``benchmarks/_work/`` (git-ignored).
-2. NegMAS peer (``peer.py`` -> ``peer_negmas.py`` in ``benchmarks/.peer-venv``):
-   Pareto frontier + Nash point timings, and R SAO negotiations per size.
-3. negsim: ``sim.core.analysis.analyze`` on the same specs. Before timing anything the
-   frontier and Nash package of negsim, NegMAS and a plain-numpy reference are compared
-   and ``agree``/``disagree`` is printed.
-4. The project's own benchmark modules that exist (``bench_analysis``, ``bench_solver``,
-   ``bench_engine``, ``bench_sweep``: each ``run(repeats=...) -> list[dict]``).
-5. ``sweep_comparison()``: the slot for negsim sweeps vs ``mesa.batch_run`` (for now the
-   ``sweep_serial``/``sweep_2proc`` rows of ``bench_sweep.py``, when it reports them).
-6. Writes ``benchmarks/results.json`` and prints the Markdown comparison table
-   (``--readme`` also pastes it into ``benchmarks/README.md``).
-
-A project benchmark row joins the comparison table when it carries
-``"comparison": "<id>"`` with one of the ids below and either ``"runs_per_s"``
-(negotiations) or ``"median_s"`` (seconds per unit of work); its numbers must be
-measured on ``spaces.make_named(size)`` with the same settings as the peer's.
+2. Checks before timing: the numpy floor reproduces negsim's outcomes run by run
+   (``bench_engine.check_floor``); negsim, both NegMAS analysis paths and a plain-numpy
+   reference agree on the Pareto frontier and the Nash package.
+3. Interleaved comparisons (``compare.py``; one long-lived NegMAS peer process, see
+   ``peer.py``): Pareto+Nash, then negotiations (negsim, the floor, four NegMAS
+   configurations), ``--cycles`` cycles each.
+4. Issue 20's hot spots on today's engine (``bench_hotspots.py``), sweeps vs
+   ``mesa.batch_run`` (``bench_sweep.py``), command-line start-up (``bench_cli.py``).
+5. The project's other benchmark modules (``bench_analysis``, ``bench_solver``, the
+   ``collect=True`` and solver rows of ``bench_engine``), each in a child process so that
+   their big arrays stay out of this one; and the last ``make bench-long`` figures.
+6. Writes ``benchmarks/results.json`` (every block) and prints the tables
+   (``report.py``); ``--readme`` also pastes them into ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -28,11 +25,10 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import importlib
-import importlib.util
 import json
 import os
 import platform
-import statistics
+import subprocess
 import sys
 import time
 import traceback
@@ -44,43 +40,17 @@ for p in (str(ROOT), str(HERE)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from benchmarks import peer, spaces  # noqa: E402
+from benchmarks import compare, peer, report, spaces, timing  # noqa: E402
 
 RESULTS = HERE / "results.json"
 WORK = HERE / "_work"
+LONG_RESULTS = WORK / "results_long.json"
 README = HERE / "README.md"
 TABLE_START = "<!-- bench-table:start -->"
 TABLE_END = "<!-- bench-table:end -->"
-
-# NegMAS negotiators' inverse utility: rebuilt by every negotiator (NegMAS default) or
-# built once per actor and shared (``ufun.invert()``; like negsim's shared Prepared).
-INVERTER_MODES = ("per_run", "shared")
-
-PROJECT_MODULES = ("bench_analysis", "bench_solver", "bench_engine", "bench_sweep")
-
-# comparison id -> (label, target speed-up of negsim over the peer)
-TARGETS = {
-    "analysis_small": ("Pareto frontier + Nash, 1,440 packages", 20.0),
-    "analysis_large": ("Pareto frontier + Nash, 52,488 packages", 20.0),
-    "negotiations_small": (
-        "negotiation, 1,440 packages; NegMAS default (inverse rebuilt every run)",
-        100.0,
-    ),
-    "negotiations_small_shared": (
-        "negotiation, 1,440 packages; NegMAS inverse shared across runs",
-        100.0,
-    ),
-    "negotiations_large": (
-        "negotiation, 52,488 packages; NegMAS default (inverse rebuilt every run)",
-        100.0,
-    ),
-    "negotiations_large_shared": (
-        "negotiation, 52,488 packages; NegMAS inverse shared across runs",
-        100.0,
-    ),
-    "sweep_serial": ("parameter sweep vs mesa.batch_run, 1 process", 1.0),
-    "sweep_2proc": ("parameter sweep vs mesa.batch_run, 2 processes", 1.8),
-}
+CHILD_MODULES = (
+    "bench_analysis", "bench_solver", "bench_engine", "bench_textbook", "bench_dashboard",
+)
 
 
 def log(*args) -> None:
@@ -88,11 +58,9 @@ def log(*args) -> None:
     print(*args, file=sys.stderr, flush=True)
 
 
-# --------------------------------------------------------------------------- machine
 def _version(mod: str) -> str | None:
     try:
-        m = importlib.import_module(mod)
-        return getattr(m, "__version__", "unknown")
+        return getattr(importlib.import_module(mod), "__version__", "unknown")
     except Exception:
         return None
 
@@ -105,294 +73,70 @@ def machine_info(negmas_version: str | None) -> dict:
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "versions": {
-            "numpy": _version("numpy"),
-            "mesa": _version("mesa"),
-            "negmas": negmas_version,
-            "negsim": _version("sim"),
-        },
-        "load_average_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "versions": {"numpy": _version("numpy"), "mesa": _version("mesa"),
+                     "negmas": negmas_version, "negsim": _version("sim")},
     }
 
 
-# --------------------------------------------------------------------------- negsim analysis
-_ANALYZE: tuple | None = None
+def _section(results: dict, name: str, fn, *args, **kwargs):
+    """Run one section; a failure is reported and leaves the section out (never faked)."""
+    t0 = time.perf_counter()
+    try:
+        results[name] = fn(*args, **kwargs)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        print(f"note: section {name} failed: {type(exc).__name__}: {exc}")
+        results.setdefault("failed", {})[name] = f"{type(exc).__name__}: {exc}"
+    results.setdefault("section_wall_s", {})[name] = time.perf_counter() - t0
 
 
-def _negsim_analyze():
-    """``sim.core.analysis.analyze`` or None when it does not exist yet (looked up once)."""
-    global _ANALYZE
-    if _ANALYZE is None:
-        try:
-            mod = importlib.import_module("sim.core.analysis")
-            fn = getattr(mod, "analyze", None)
-            _ANALYZE = (fn, None) if fn else (None, "sim.core.analysis has no analyze()")
-        except Exception as exc:  # absent or broken: report, don't fake
-            _ANALYZE = (None, f"{type(exc).__name__}: {exc}")
-    return _ANALYZE
-
-
-def _mask_packages(packages, mask) -> list[tuple[int, ...]]:
-    import numpy as np
-
-    rows = np.asarray(packages)[np.asarray(mask, dtype=bool)]
-    return sorted(tuple(int(x) for x in row) for row in rows)
-
-
-def summarize_negsim(spec: dict, result) -> dict:
-    """Frontiers and Nash package from an ``Analysis``, as option-index tuples.
-
-    ``feasible_pareto``: Pareto-optimal among feasible packages (agenda, red lines and
-    every participant's reservation value), NegMAS's ``pareto_frontier`` definition.
-    ``pareto``: Pareto-optimal among agenda-allowed packages (here the whole space).
-    ``solutions["nash"]``: row of the Nash package (disagreement = reservation values).
-    """
-    packages = result.packages
-    feas = _mask_packages(packages, result.feasible_pareto)
-    full = _mask_packages(packages, result.pareto)
-    idx = result.solutions.get("nash")
-    nash = None if idx is None else [int(x) for x in packages[int(idx)]]
-    return {
-        "frontier_size": len(feas),
-        "frontier_packages": feas,
-        "full_space_frontier_size": len(full),
-        "full_space_frontier_packages": full,
-        "n_feasible": int(result.feasible.sum()),
-        "nash_package": nash,
-    }
-
-
-def negsim_answer(spec: dict) -> dict:
-    """One untimed ``analyze`` call, summarised for the correctness check."""
-    analyze, why = _negsim_analyze()
-    if analyze is None:
-        return {"available": False, "reason": why}
-    out = {"available": True}
-    out.update(summarize_negsim(spec, analyze(spaces.spec_to_problem(spec))))
-    return out
-
-
-def _pareto_nash(problem) -> None:
-    """The same work as the peer's call: every package's utilities, the frontier of the
-    packages above every reservation value, and the Nash point over it."""
-    from sim.core import nash_point, pareto_mask
-    from sim.core.constraints import feasible_mask
-    from sim.core.space import enumerate_packages
-    from sim.core.utility import utility_matrix
-
-    packages = enumerate_packages(problem.radix)
-    U = utility_matrix(problem)
-    feasible = feasible_mask(problem, U, packages)
-    front = pareto_mask(U, feasible)
-    d = [p.reservation for p in problem.preferences]
-    nash_point(U, d, front)
-
-
-def time_negsim_analysis(spec: dict, repeats: int) -> dict:
-    """Median wall times on a fresh Problem per repeat: Pareto + Nash (the like-for-like
-    comparison with the peer, ``median_s``) and the full ``analyze`` (two frontiers, four
-    solutions, red-line diagnostics; ``full_analyze_median_s``, for information)."""
-    analyze, why = _negsim_analyze()
-    if analyze is None:
-        return {"available": False, "reason": why}
-    times, full = [], []
-    for _ in range(max(1, repeats)):
-        problem = spaces.spec_to_problem(spec)  # fresh: no cached state between repeats
+def child_module(name: str, repeats: int) -> dict:
+    """``benchmarks.<name>.run(repeats=...)`` in a child process: rows and its own peak
+    RSS (``VmHWM``, read by the child)."""
+    code = (f"import json, sys; sys.path.insert(0, {str(ROOT)!r}); "
+            f"from benchmarks import {name} as m, timing; "
+            f"rows = m.run(repeats={int(repeats)}); "
+            f"print(json.dumps({{'rows': rows, 'peak_rss_mb': timing.own_peak_rss_mb()}}, "
+            f"default=str))")
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"negsim_bench_{os.getpid()}_{name}.json"
+    with open(out, "w") as fh:
         t0 = time.perf_counter()
-        _pareto_nash(problem)
-        times.append(time.perf_counter() - t0)
-        problem = spaces.spec_to_problem(spec)
-        t0 = time.perf_counter()
-        analyze(problem)
-        full.append(time.perf_counter() - t0)
-    return {"times_s": times, "median_s": statistics.median(times), "min_s": min(times),
-            "full_analyze_median_s": statistics.median(full)}
-
-
-def check_agreement(size: str, spec: dict, negmas: dict, negsim: dict | None, ref: dict) -> dict:
-    """Compare frontier sets and Nash packages across negsim, NegMAS and numpy."""
-    nm = negmas["with_reservation"]
-    nm_front = sorted(tuple(p) for p in nm["frontier_packages"])
-    ref_front = [tuple(p) for p in ref["frontier_packages"]]
-    out = {
-        "negmas_frontier_size": nm["frontier_size"],
-        "negmas_full_space_frontier_size": negmas["full_space"]["frontier_size"],
-        "reference_frontier_size": ref["frontier_size"],
-        "negmas_nash": nm["nash_package"],
-        "reference_nash": ref["nash_package"],
-        "negmas_vs_reference_frontier": "agree" if nm_front == ref_front else "disagree",
-        "negmas_vs_reference_nash": "agree"
-        if nm["nash_package"] == ref["nash_package"]
-        else "disagree",
-    }
-    if negsim and negsim.get("available"):
-        ns_front = negsim["frontier_packages"]
-        ns_full = negsim["full_space_frontier_packages"]
-        nm_full = sorted(tuple(p) for p in negmas["full_space"]["frontier_packages"])
-        out["negsim_frontier_size"] = negsim["frontier_size"]
-        out["negsim_full_space_frontier_size"] = negsim["full_space_frontier_size"]
-        out["negsim_n_feasible"] = negsim["n_feasible"]
-        out["negsim_nash"] = negsim["nash_package"]
-        out["negsim_vs_negmas_frontier"] = "agree" if ns_front == nm_front else "disagree"
-        out["negsim_vs_negmas_full_space_frontier"] = "agree" if ns_full == nm_full else "disagree"
-        out["negsim_vs_negmas_nash"] = (
-            "agree" if negsim["nash_package"] == nm["nash_package"] else "disagree"
-        )
-        out["negsim_vs_reference_frontier"] = "agree" if ns_front == ref_front else "disagree"
-        if ns_front != nm_front:
-            a, b = set(ns_front), set(nm_front)
-            out["frontier_diff"] = {
-                "only_negsim": sorted(a - b)[:20],
-                "only_negmas": sorted(b - a)[:20],
-                "n_only_negsim": len(a - b),
-                "n_only_negmas": len(b - a),
-                "negsim_equals_negmas_full_space": a == set(nm_full),
-            }
-    log(f"[check] {size} done")
-    return out
-
-
-# --------------------------------------------------------------------------- project modules
-def run_project_modules(repeats: int) -> dict:
-    """Import each project benchmark module that exists and run it."""
-    out = {}
-    for name in PROJECT_MODULES:
-        if not (HERE / f"{name}.py").exists():
-            print(f"note: benchmarks/{name}.py absent: skipped")
-            out[name] = {"present": False}
-            continue
-        log(f"[project] {name}.run(repeats={repeats})")
-        try:
-            mod = importlib.import_module(f"benchmarks.{name}")
-            t0 = time.perf_counter()
-            rows = mod.run(repeats=repeats)
-            out[name] = {"present": True, "rows": rows, "wall_s": time.perf_counter() - t0}
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            print(f"note: benchmarks/{name}.py failed: {type(exc).__name__}: {exc}")
-            out[name] = {"present": True, "error": f"{type(exc).__name__}: {exc}"}
-    return out
-
-
-def sweep_comparison(project: dict) -> list[dict] | None:
-    """negsim's sweep runner vs ``mesa.batch_run`` (serial and 2 processes).
-
-    The slot for the sweep rows: ``{"comparison": "sweep_serial" | "sweep_2proc",
-    "negsim_s": float, "peer_s": float, "note": str}`` measured on the same model, grid
-    and seeds. For now it passes through the rows that ``bench_sweep.py`` reports in that
-    shape; with no such rows it returns None and the sweep rows are left out of the
-    table (never faked).
-    """
-    rows = [
-        row
-        for row in (project.get("bench_sweep") or {}).get("rows") or []
-        if isinstance(row, dict)
-        and row.get("comparison") in ("sweep_serial", "sweep_2proc")
-        and row.get("negsim_s")
-        and row.get("peer_s")
-    ]
-    return rows or None
-
-
-# --------------------------------------------------------------------------- table
-def _row(cid: str, negsim_s: float | None, peer_s: float | None, note: str = "") -> dict:
-    label, target = TARGETS[cid]
-    ratio = peer_s / negsim_s if (negsim_s and peer_s) else None
-    return {
-        "comparison": cid,
-        "label": label,
-        "negsim_s": negsim_s,
-        "peer_s": peer_s,
-        "ratio": ratio,
-        "target": target,
-        "met": None if ratio is None else ratio >= target,
-        "note": note,
-    }
-
-
-def _fmt_s(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    if x >= 1:
-        return f"{x:.2f} s"
-    if x >= 1e-3:
-        return f"{x * 1e3:.2f} ms"
-    return f"{x * 1e6:.1f} µs"
-
-
-def _load(avg) -> str:
-    return "n/a" if not avg else f"{avg[0]:.1f}"
-
-
-def markdown_table(rows: list[dict], machine: dict) -> str:
-    """The comparison table as Markdown."""
-    lines = [
-        f"Measured {machine['date']} on {machine['platform']}, {machine['cpu_count']} CPUs, "
-        f"Python {machine['python']}, numpy {machine['versions']['numpy']}, "
-        f"mesa {machine['versions']['mesa']}, negmas {machine['versions']['negmas']}; "
-        f"1-min load average {_load(machine.get('load_average_start'))} at start, "
-        f"{_load(machine.get('load_average_end'))} at end.",
-        "",
-        "| comparison | negsim median | peer median | ratio (peer/negsim) | target | met |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for r in rows:
-        ratio = "n/a" if r["ratio"] is None else f"{r['ratio']:.1f}x"
-        met = "n/a" if r["met"] is None else ("yes" if r["met"] else "no")
-        label = r["label"] + (f" ({r['note']})" if r["note"] else "")
-        lines.append(
-            f"| {label} | {_fmt_s(r['negsim_s'])} | {_fmt_s(r['peer_s'])} | {ratio} | "
-            f">= {r['target']:g}x | {met} |"
-        )
-    return "\n".join(lines)
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=fh, cwd=ROOT)
+        _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    text = out.read_text()
+    out.unlink(missing_ok=True)
+    rc = os.waitstatus_to_exitcode(status)
+    if rc != 0:
+        return {"error": f"exit code {rc}", "wall_s": wall}
+    return {**json.loads(text.strip().splitlines()[-1]), "wall_s": wall,
+            "cpu_s": ru.ru_utime + ru.ru_stime}
 
 
 def project_summary(project: dict) -> str:
-    """One line per row of the project's own benchmark modules (all numbers in results.json)."""
+    """One line per row of the project's other benchmark modules."""
     lines = []
     for name, mod in project.items():
-        if not mod.get("present"):
-            continue
         if "error" in mod:
             lines.append(f"- {name}: FAILED ({mod['error']})")
             continue
+        lines.append(f"- {name}: child process peak RSS {mod['peak_rss_mb']:.0f} MB, "
+                     f"{mod['wall_s']:.0f} s")
         for row in mod.get("rows") or []:
-            if not isinstance(row, dict):
-                continue
-            cid = (
-                row.get("comparison")
-                or row.get("name")
-                or "/".join(str(row[k]) for k in ("benchmark", "variant", "workers") if k in row)
-                or "?"
-            )
+            cid = row.get("comparison") or row.get("name") or "?"
+            val = []
             if row.get("median_s") is not None:
-                val = f"median {_fmt_s(float(row['median_s']))}"
-            elif row.get("runs_per_s") is not None:
-                val = f"{float(row['runs_per_s']):.1f} runs/s"
-            else:
-                val = ", ".join(f"{k}={v}" for k, v in row.items() if k != "comparison")
-            lines.append(f"- {name}: {cid}: {val}")
+                val.append(f"median {report.fmt_s(float(row['median_s']))}")
+            if row.get("median_cpu_s") is not None:
+                val.append(f"CPU {report.fmt_s(float(row['median_cpu_s']))}")
+            if row.get("peak_rss_mb") is not None:
+                val.append(f"peak RSS {row['peak_rss_mb']} MB")
+            lines.append(f"  - {cid}: {', '.join(val)}")
     return "\n".join(lines)
 
 
-def _project_row(project: dict, cid: str) -> dict | None:
-    for mod in project.values():
-        for row in mod.get("rows") or []:
-            if isinstance(row, dict) and row.get("comparison") == cid:
-                return row
-    return None
-
-
-def _seconds_per_unit(row: dict) -> float | None:
-    if row.get("runs_per_s"):
-        return 1.0 / float(row["runs_per_s"])
-    if row.get("median_s") is not None:
-        return float(row["median_s"])
-    return None
-
-
 def update_readme(table: str) -> None:
-    """Replace the table between the markers in benchmarks/README.md."""
+    """Replace the tables between the markers in benchmarks/README.md."""
     text = README.read_text()
     if TABLE_START not in text or TABLE_END not in text:
         log("[readme] markers not found: README not updated")
@@ -400,171 +144,135 @@ def update_readme(table: str) -> None:
     head, rest = text.split(TABLE_START, 1)
     _, tail = rest.split(TABLE_END, 1)
     README.write_text(f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}")
-    log("[readme] table updated")
+    log("[readme] tables updated")
 
 
-# --------------------------------------------------------------------------- main
-def _strip(d: dict) -> dict:
+def _strip(x):
     """Drop bulky package lists before writing results.json."""
-    return {
-        k: (_strip(v) if isinstance(v, dict) else v)
-        for k, v in d.items()
-        if k not in ("frontier_packages", "full_space_frontier_packages")
-    }
+    if isinstance(x, dict):
+        return {k: _strip(v) for k, v in x.items()
+                if k not in ("frontier_packages", "agreements")}
+    if isinstance(x, list):
+        return [_strip(v) for v in x]
+    return x
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``make bench``."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=5, help="timing repeats (median)")
-    ap.add_argument("--runs", type=int, default=200, help="NegMAS negotiations, small space")
-    ap.add_argument(
-        "--runs-large",
-        type=int,
-        default=48,
-        help="NegMAS negotiations, large space (runs/s extrapolates to 200)",
-    )
-    ap.add_argument("--seed", type=int, default=spaces.DEFAULT_SEED)
+    ap.add_argument("--cycles", type=int, default=5, help="interleaved cycles per comparison")
+    ap.add_argument("--sweep-cycles", type=int, default=3)
+    ap.add_argument("--cli-cycles", type=int, default=7)
     ap.add_argument("--sizes", default="small,large")
-    ap.add_argument(
-        "--presets", default="cycle", choices=["cycle", "boulware", "linear", "conceder"]
-    )
-    ap.add_argument("--no-peer", action="store_true", help="skip NegMAS entirely")
-    ap.add_argument("--no-project", action="store_true", help="skip the project's bench modules")
-    ap.add_argument("--quick", action="store_true", help="repeats=2, runs=20/6: a smoke run")
-    ap.add_argument("--readme", action="store_true", help="paste the table into README.md")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated sections to skip: analysis, negotiations, hotspots, "
+                         "sweep, cli, project")
+    ap.add_argument("--quick", action="store_true",
+                    help="a smoke run: 2 cycles, small blocks (figures not for quoting)")
+    ap.add_argument("--readme", action="store_true", help="paste the tables into README.md")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--render", type=Path, metavar="RESULTS_JSON",
+                    help="measure nothing: print the tables of an earlier results.json "
+                         "(with the latest bench-long figures)")
     args = ap.parse_args(argv)
+    if args.render:
+        results = json.loads(args.render.read_text())
+        if LONG_RESULTS.exists():
+            results["long"] = json.loads(LONG_RESULTS.read_text())
+        table = report.markdown(results)
+        print(table)
+        if args.readme:
+            update_readme(table)
+        return 0
     if args.quick:
-        args.repeats, args.runs, args.runs_large = 2, 20, 6
+        args.cycles, args.sweep_cycles, args.cli_cycles = 2, 1, 2
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     WORK.mkdir(exist_ok=True)
-
-    load_start = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    specs = {s: spaces.make_named(s, seed=args.seed) for s in sizes}
+    load_start = timing.load1()
+    specs = {s: spaces.make_named(s) for s in sizes}
     for s, spec in specs.items():
         spaces.write_spec(spec, WORK / f"spec_{s}.json")
-
-    negmas_version = None
-    peer_res: dict = {"analysis": {}, "negotiations": {}}
-    if not args.no_peer:
-        negmas_version = peer.call_peer({"task": "version"})["negmas"]
-        for s, spec in specs.items():
-            log(f"[peer] analysis {s} ({spaces.n_packages(spaces.SIZES[s])} packages)")
-            peer_res["analysis"][s] = peer.call_peer(
-                {"task": "analysis", "spec": spec, "repeats": args.repeats}
-            )
-
-    # Correctness first: compare answers before any negsim timing.
-    negsim_res: dict = {}
-    checks: dict = {}
-    for s, spec in specs.items():
-        ref = spaces.reference_analysis(spec, rational_only=True)
-        negsim_res[s] = negsim_answer(spec)
-        if not negsim_res[s].get("available"):
-            print(f"note: negsim analysis unavailable: {negsim_res[s]['reason']}")
-        if s in peer_res["analysis"]:
-            checks[s] = check_agreement(s, spec, peer_res["analysis"][s], negsim_res[s], ref)
-            for k, v in checks[s].items():
-                if "_vs_" in k:
-                    print(f"{s}: {k}: {v}")
-    for s, spec in specs.items():
-        if negsim_res[s].get("available"):
-            log(f"[negsim] analyze {s}")
-            negsim_res[s].update(time_negsim_analysis(spec, args.repeats))
-
-    if not args.no_peer:
-        for s, spec in specs.items():
-            peer_res["negotiations"][s] = {}
-            for inverter in INVERTER_MODES:
-                # Only NegMAS's default mode is slow enough on the large space to need a
-                # smaller count; its rate is then extrapolated (stated in the table).
-                runs = args.runs_large if (s == "large" and inverter == "per_run") else args.runs
-                log(f"[peer] {runs} negotiations on {s}, inverter={inverter}")
-                res = peer.call_peer(
-                    {
-                        "task": "negotiations",
-                        "spec": spec,
-                        "runs": runs,
-                        "n_steps": 100,
-                        "presets": args.presets,
-                        "inverter": inverter,
-                    }
-                )
-                res["extrapolated_from_runs"] = runs if runs < 200 else None
-                peer_res["negotiations"][s][inverter] = res
-            modes = peer_res["negotiations"][s]
-            same = modes["per_run"]["agreements_sha1"] == modes["shared"]["agreements_sha1"]
-            if modes["per_run"]["runs"] != modes["shared"]["runs"]:
-                same = modes["per_run"]["first_run"] == modes["shared"]["first_run"]
-            print(
-                f"{s}: NegMAS per_run vs shared inverse: {'same' if same else 'DIFFERENT'} "
-                "agreements"
-            )
-
-    project = {} if args.no_project else run_project_modules(args.repeats)
-
-    rows = []
-    for s in sizes:
-        pa = peer_res["analysis"].get(s, {}).get("with_reservation", {})
-        ns = negsim_res.get(s) or {}
-        rows.append(_row(f"analysis_{s}", ns.get("median_s"), pa.get("median_s")))
-    for s in sizes:
-        proj = _project_row(project, f"negotiations_{s}")
-        for inverter in INVERTER_MODES:
-            pn = peer_res["negotiations"].get(s, {}).get(inverter)
-            notes = []
-            if pn and pn.get("extrapolated_from_runs"):
-                notes.append(f"NegMAS rate from {pn['runs']} runs")
-            if proj is None:
-                notes.append("negsim: no bench_engine row")
-            suffix = "" if inverter == "per_run" else "_shared"
-            rows.append(
-                _row(
-                    f"negotiations_{s}{suffix}",
-                    _seconds_per_unit(proj) if proj else None,
-                    (1.0 / pn["runs_per_s"]) if pn and pn.get("runs_per_s") else None,
-                    "; ".join(notes),
-                )
-            )
-    sweeps = sweep_comparison(project)
-    if sweeps:
-        for r in sweeps:
-            rows.append(
-                _row(r["comparison"], r.get("negsim_s"), r.get("peer_s"), r.get("note", ""))
-            )
-
-    machine = machine_info(negmas_version)
-    machine["load_average_start"] = load_start
-    table = markdown_table(rows, machine)
-    results = {
-        "machine": machine,
-        "settings": vars(args) | {"out": str(args.out)},
-        "specs": {
-            s: {
-                "option_counts": spaces.SIZES[s],
-                "n_packages": spaces.n_packages(spaces.SIZES[s]),
-                "n_actors": len(spec["actors"]),
-                "seed": spec["seed"],
-                "file": str((WORK / f"spec_{s}.json").relative_to(ROOT)),
-            }
-            for s, spec in specs.items()
-        },
-        "peer": _strip(peer_res),
-        "negsim": {"analysis": {s: _strip(v) for s, v in negsim_res.items()}},
-        "agreement": checks,
-        "project": project,
-        "comparisons": rows,
-        "table_markdown": table,
+    q = args.quick
+    runs = {
+        "small": {"negsim": 1200 if q else 4000, "floor": 4000 if q else 20000,
+                  "floor_gather": 2000 if q else 8000,
+                  "shared": 24 if q else 200, "shared_one_offer": 24 if q else 200,
+                  "per_run": 24 if q else 200, "shared_callbacks": 24 if q else 100},
+        "large": {"negsim": 1200 if q else 4000, "floor": 4000 if q else 20000,
+                  "floor_gather": 2000 if q else 8000,
+                  "shared": 24 if q else 200, "shared_one_offer": 24 if q else 200,
+                  "per_run": 12 if q else 24, "shared_callbacks": 24 if q else 100},
     }
-    args.out.write_text(json.dumps(results, indent=2, default=str))
+    repeats = {"small": (10, 10, 3) if q else (40, 40, 10),
+               "large": (2, 1, 1) if q else (5, 3, 2)}
+
+    results: dict = {"settings": vars(args) | {"out": str(args.out), "runs": runs,
+                                                "analysis_repeats": repeats}}
+    from benchmarks.bench_engine import check_floor
+
+    log("[check] floor vs negsim, outcome by outcome")
+    _section(results, "floor_check", check_floor, tuple(sizes), 60 if q else 300,
+             4 if q else 20)
+    fc = results.get("floor_check") or {}
+    print(f"floor vs negsim: {fc.get('compared')} negotiations compared, "
+          f"{fc.get('mismatches')} mismatches ({'exact' if fc.get('exact') else 'NOT EXACT'})")
+
+    with peer.Peer() as p:
+        negmas_version = p.call({"task": "version"})["negmas"]
+        if "analysis" not in skip:
+            _section(results, "analysis", compare.analysis, specs, p, args.cycles, repeats,
+                     log=log)
+            for s, r in (results.get("analysis") or {}).items():
+                bad = [k for k, v in r["checks"].items() if not v]
+                verdict = "all agree" if not bad else "DISAGREE: " + ", ".join(bad)
+                print(f"{s}: analysis answers (negsim, NegMAS both paths, numpy): {verdict}")
+        if "negotiations" not in skip:
+            _section(results, "negotiations", compare.negotiations, specs, p, args.cycles,
+                     runs, log=log)
+            for s, r in (results.get("negotiations") or {}).items():
+                same = {c: v["same_agreements_as_shared"] for c, v in r["peer"].items()}
+                print(f"{s}: NegMAS agreements identical to the fair configuration: {same}")
+    if "hotspots" not in skip:
+        from benchmarks import bench_hotspots
+
+        log("[hotspots]")
+        _section(results, "hotspots", bench_hotspots.run, args.cycles, 40 if q else 100,
+                 tuple(sizes), log=log)
+    if "sweep" not in skip:
+        from benchmarks import bench_sweep
+
+        log("[sweep]")
+        _section(results, "sweep", bench_sweep.run, args.sweep_cycles, log=log)
+    if "cli" not in skip:
+        from benchmarks import bench_cli
+
+        log("[cli]")
+        _section(results, "cli", bench_cli.run, args.cli_cycles, log=log)
+    if "project" not in skip:
+        results["project"] = {}
+        for name in CHILD_MODULES:
+            log(f"[project] {name} (child process)")
+            results["project"][name] = child_module(name, 1 if q else 3)
+    if LONG_RESULTS.exists():
+        results["long"] = json.loads(LONG_RESULTS.read_text())
+    results["machine"] = machine_info(negmas_version)
+    results["machine"]["load_start"] = load_start
+    results["machine"]["load_end"] = timing.load1()
+    results["memory"] = {"bench_peak_rss_mb": timing.own_peak_rss_mb(),
+                         "children_peak_rss_mb": {
+                             k: v.get("peak_rss_mb")
+                             for k, v in (results.get("project") or {}).items()}}
+    table = report.markdown(results)
+    results["table_markdown"] = table
+    args.out.write_text(json.dumps(_strip(results), indent=1, default=str))
     print()
     print(table)
-    summary = project_summary(project)
-    if summary:
-        print("\nProject benchmark modules, every row (details in results.json):")
-        print(summary)
-    print(f"\nresults: {args.out}")
+    if results.get("project"):
+        print("\nProject benchmark modules (details in results.json):")
+        print(project_summary(results["project"]))
+    print(f"\nbenchmark process peak RSS {results['memory']['bench_peak_rss_mb']:.0f} MB; "
+          f"results: {args.out}")
     if args.readme:
         update_readme(table)
     return 0

@@ -51,7 +51,8 @@ def test_run_json_is_byte_identical_for_a_seed(capsys):
     assert code == 0 and first == second
     doc = json.loads(first)
     assert list(doc) == ["agreement", "package", "round", "utilities", "ratified",
-                         "stillborn", "pareto_optimal", "nash_distance", "seed"]
+                         "stillborn", "pareto_optimal", "nash_distance", "seed",
+                         "stage1_ceasefire", "ceasefire_only", "outcome", "durability"]
     assert doc["seed"] == 3
 
 

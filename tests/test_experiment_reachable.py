@@ -19,6 +19,11 @@ TOP = {"n_runs", "agreement_rate", "stillborn_rate", "reached", "never_reached_f
 POINT = {"point_id", "params", "n_runs", "agreement_rate", "stillborn_rate", "reached",
          "never_reached_feasible", "spe"}
 REACHED = {"package", "count", "share", "pareto_optimal", "nash_distance"}
+# issue 12: keys added for ceasefire-only outcomes and durability (never renamed or dropped)
+DURABLE = {"ceasefire_only_rate", "outcome_shares", "ceasefire_only", "ranked_by_durable_value"}
+TOP |= DURABLE
+POINT |= DURABLE
+REACHED |= {"durability", "expected_durable_value"}
 ISSUES = {"ceasefire": ["immediate", "in_package", "none"],
           "land": ["returned", "frozen", "ceded"]}
 

@@ -54,8 +54,11 @@ def test_columns_are_the_contract(baseline):
         ("pkg.ceasefire", pa.string()), ("pkg.land", pa.string()), ("round", pa.int32()),
         ("u.a", pa.float64()), ("u.b", pa.float64()), ("u.c", pa.float64()),
         ("ratified", pa.bool_()), ("stillborn", pa.bool_()), ("pareto_optimal", pa.bool_()),
-        ("nash_distance", pa.float64()), ("reason", pa.string()), ("n_feasible", pa.int64()),
-        ("spe.ceasefire", pa.string()), ("spe.land", pa.string()),
+        ("nash_distance", pa.float64()), ("reason", pa.string()),
+        # issue 12: the stage-1 ceasefire, ceasefire_only, outcome and durability
+        ("stage1_ceasefire", pa.string()), ("ceasefire_only", pa.bool_()),
+        ("outcome", pa.string()), ("durability", pa.float64()),
+        ("n_feasible", pa.int64()), ("spe.ceasefire", pa.string()), ("spe.land", pa.string()),
     ]
     assert [(f.name, f.type) for f in table.schema] == expected
     assert table.num_rows == 30

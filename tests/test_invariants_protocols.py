@@ -30,6 +30,7 @@ from sim.api import prepare
 from sim.engine import protocols
 from sim.engine.observation import Response
 from sim.engine.protocols.records import NEUTRAL, REASONS, Parties, ProtocolError
+from sim.engine.protocols.rounds import clock
 from sim.scenario import validate_data
 
 SETTLING = {"ceasefire", "agreement", "stillborn"}
@@ -173,6 +174,13 @@ class ProtocolMachine(RuleBasedStateMachine):
             option = int(self.prepared.packages[row, p.ceasefire_issue])
             assert new.view == ("rest", p.ceasefire_issue, option)
             assert new.ceasefire == option and new.on_table is None and new.history == ()
+            assert new.stage_start == new.round  # stage 2 starts its own clock
+        elif old.view[0] == "ceasefire" and new.view != old.view:
+            # stage 1 ran out on its own clock: stage 2 opens on the whole package
+            start, length = clock(p, old)
+            assert new.round == start + length and new.view == ("package",)
+            assert new.on_table is None and new.history == () and new.ceasefire is None
+            assert new.stage_start == new.round
         elif row is not None:
             assert new.on_table == row
             assert new.history == (*old.history, (old.round, proposer, row))
@@ -193,7 +201,8 @@ class ProtocolMachine(RuleBasedStateMachine):
             if result.outcome.reason in ("agreement", "stillborn"):
                 assert rec.accepted and result.outcome.row == row
             if result.outcome.reason == "deadline":
-                assert new.round == p.deadline
+                start, length = clock(p, old)  # the current stage's clock ran out
+                assert new.round == start + length <= p.deadline
         else:
             assert new.round < p.deadline, "the talks went on past the deadline"
 

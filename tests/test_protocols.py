@@ -346,22 +346,37 @@ def test_ceasefire_first_without_a_second_stage_deal_records_the_ceasefire():
                "sequencing": "ceasefire_first", "params": {"order": ["a", "b"]}},
               three(ra=0.2, rb=0.2, rc=0.0, extra=red, b_values=B_CEASEFIRE_OK))
     res = simulate(sc, 0)
-    assert not res.agreement and res.reason == "deadline" and res.rounds == 8
+    # stage 1 (default stage1_deadline 10) then stage 2 on its own clock of 8 rounds
+    assert res.deadline == 10 + 8
+    assert not res.agreement and res.reason == "deadline" and res.rounds < res.deadline
     assert res.ceasefire is not None
+    k = int(res.trace["round"][res.trace["event"] == "ceasefire"].iloc[0])
+    assert res.rounds == k + 1 + 8
+    # no ceasefire_effect declared: the agreed option puts no ceasefire in force
+    assert not res.ceasefire_only and res.outcome == "deadline"
     assert res.package == {"ceasefire": res.ceasefire} and res.row is None
     assert res.round == int(res.trace["round"][res.trace["event"] == "ceasefire"].iloc[0])
     assert res.to_json()["package"] == {"ceasefire": res.ceasefire}
 
 
-def test_ceasefire_stage_values_options_by_the_value_table():
+def test_ceasefire_stage_values_options_by_their_stage_two_anchor():
     prepared = prepare(make({"kind": "alternating_offers"}, three()))
     view = prepared.view(("ceasefire", 0))
     rows = np.flatnonzero(view.candidate)
-    assert len(rows) == 3  # one candidate per ceasefire option
+    assert len(rows) == 3  # one candidate per ceasefire option: its anchor
     assert sorted(prepared.packages[rows, 0].tolist()) == [0, 1, 2]
-    for a, values in enumerate((A_VALUES, B_VALUES, C_VALUES)):
-        for r in rows:
-            assert view.utilities[a][r] == values[0][prepared.packages[r, 0]]
+    anchors = prepared.anchors(0)
+    assert sorted(anchors.tolist()) == sorted(rows.tolist())
+    P = list(prepared.participants)
+    r = prepared.reservations[P]
+    for o, row in enumerate(anchors):
+        assert view.utilities[0][row] == prepared.U[row, 0]  # valued by the whole package
+        # the anchor is the Nash package among the feasible packages carrying o
+        same = (prepared.packages[:, 0] == o) & prepared.inside_red_lines
+        surplus = prepared.U[same][:, P] - r
+        ok = np.all(surplus > 0, axis=1)
+        nash = np.max(np.sum(np.log(surplus[ok]), axis=1))
+        assert np.sum(np.log(prepared.U[row, P] - r)) == pytest.approx(nash)
     rest = prepared.view(("rest", 0, 2))
     assert np.all(prepared.packages[rest.candidate, 0] == 2)
     assert np.all(prepared.packages[rest.orders[1], 0] == 2)
@@ -452,7 +467,7 @@ def _variant(scenario, kind: str, deadline: int):
     new = ProtocolSpec(kind=kind, deadline=deadline, acceptance=spec.acceptance,
                        sequencing=spec.sequencing, ceasefire_issue=spec.ceasefire_issue,
                        walk_away=spec.walk_away, walk_away_after=spec.walk_away_after,
-                       params=params)
+                       stage1_deadline=spec.stage1_deadline, params=params)
     return scenario.model_copy(update={"protocol": new})
 
 
@@ -460,7 +475,15 @@ def check_result(res, scenario, prepared, deadline: int) -> None:
     """Invariants every run of every protocol satisfies."""
     assert list(res.to_json()) == list(JSON_KEYS)
     assert res.reason in REASONS
-    assert 1 <= res.rounds <= deadline
+    spec = scenario.protocol
+    stage1 = spec.stage1_deadline if spec.sequencing == "ceasefire_first" else 0
+    assert res.deadline == deadline + stage1  # stage 2 has its own clock
+    assert 1 <= res.rounds <= res.deadline
+    assert res.outcome == ("ceasefire_only" if res.ceasefire_only else res.reason)
+    if res.ceasefire_only:
+        assert res.ceasefire is not None and not res.agreement
+    if res.durability is not None:
+        assert 0.0 <= res.durability <= 1.0 and (res.agreement or res.ceasefire_only)
     assert res.agreement == (res.reason == "agreement")
     assert res.stillborn == (res.reason == "stillborn")
     if res.table is not None:

@@ -31,7 +31,8 @@ CONTRACT = {
                 "bargaining_power", "bargaining_power_source", "strict", "ideal_point",
                 "actors", "scales"},
     "run": {"agreement", "package", "round", "utilities", "ratified", "stillborn",
-            "pareto_optimal", "nash_distance", "seed"},
+            "pareto_optimal", "nash_distance", "seed", "stage1_ceasefire", "ceasefire_only",
+            "outcome", "durability"},
     "solve": {"package", "round", "proposer", "utilities", "scores", "values", "offers",
               "agreement_probability", "horizon", "converged", "residual", "notes",
               "disagreement"},
@@ -39,7 +40,8 @@ CONTRACT = {
               "constraints_broken", "below_reservation", "feasible", "pareto_optimal",
               "dominated_by", "nearest_feasible"},
     "reachable": {"n_runs", "agreement_rate", "stillborn_rate", "reached",
-                  "never_reached_feasible", "spe", "by_point"},
+                  "never_reached_feasible", "spe", "by_point", "ceasefire_only_rate",
+                  "outcome_shares", "ceasefire_only", "ranked_by_durable_value"},
 }
 
 
@@ -87,7 +89,8 @@ def test_every_negsim_command_in_the_readme_runs(scratch):
             assert CONTRACT[args[0]] <= set(doc), line  # keys are added, never dropped
             if args[0] == "reachable":
                 for entry in doc["reached"]:
-                    assert {"package", "count", "share", "pareto_optimal"} <= set(entry)
+                    assert {"package", "count", "share", "pareto_optimal", "durability",
+                            "expected_durable_value"} <= set(entry)
 
 
 def test_the_python_api_example_runs(scratch, monkeypatch, capsys):

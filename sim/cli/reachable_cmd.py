@@ -92,6 +92,7 @@ def render(directory: Path, doc: dict) -> None:
     console.print(
         f"[bold]{escape(str(directory))}[/bold]: {doc['n_runs']:,} runs, agreement "
         f"{_pct(doc['agreement_rate'])}, stillborn {_pct(doc['stillborn_rate'])}, "
+        f"ceasefire only {_pct(doc.get('ceasefire_only_rate'))}, "
         f"{len(doc['by_point']):,} design points"
     )
     top = doc["reached"][:TOP_PACKAGES]
@@ -120,9 +121,18 @@ def render(directory: Path, doc: dict) -> None:
             *["-" if e["nash_distance"] is None else f"{e['nash_distance']:.3f}" for e in top],
             *extra,
         )
+        table.add_row("durability", *[_num(e.get("durability")) for e in top], *extra)
+        table.add_row("durable value (joint)",
+                      *[_num((e.get("expected_durable_value") or {}).get("joint"))
+                        for e in top], *extra)
         console.print(table)
     else:
         console.print("[bold red]No run reached an agreement.[/bold red]")
+    for e in doc.get("ceasefire_only", []):
+        console.print(f"Ceasefire only ({escape(e['stage1_ceasefire'])} ceasefire agreed, no "
+                      f"settlement): {e['count']:,} runs ({_pct(e['share'])}), durability "
+                      f"{_num(e['durability'])}, durable value (joint) "
+                      f"{_num((e['expected_durable_value'] or {}).get('joint'))}")
     if len(doc["spe"]) > 1:
         console.print(f"Subgame-perfect packages differ across points: {len(doc['spe'])} distinct.")
     elif not doc["spe"]:
@@ -138,7 +148,8 @@ def render(directory: Path, doc: dict) -> None:
     params = list(doc["by_point"][0]["params"]) if doc["by_point"] else []
     for p in params:
         points.add_column(escape(labels.param("param." + p)), overflow="fold")
-    for name in ("runs", "agreement", "stillborn", "packages", "top share", "never reached"):
+    for name in ("runs", "agreement", "stillborn", "ceasefire only", "packages", "top share",
+                 "never reached"):
         points.add_column(name, justify="right")
     points.add_column("SPE reached", justify="right")
     for pt in doc["by_point"]:
@@ -154,6 +165,7 @@ def render(directory: Path, doc: dict) -> None:
             f"{pt['n_runs']:,}",
             _pct(pt["agreement_rate"]),
             _pct(pt["stillborn_rate"]),
+            _pct(pt.get("ceasefire_only_rate")),
             str(len(pt["reached"])),
             _pct(top_share),
             f"{len(pt['never_reached_feasible']):,}",
@@ -161,6 +173,10 @@ def render(directory: Path, doc: dict) -> None:
         )
     console.print(points)
     print_terms(console, "feasible", "Pareto-optimal", "Nash distance", "stillborn", "SPE")
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
 
 
 def _fmt(value, scenarios: dict[str, str]) -> str:

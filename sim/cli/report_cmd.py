@@ -31,8 +31,8 @@ def report(
     ] = None,
     target: Annotated[
         str,
-        typer.Option("--target", help="Outcome to explain: agreement, stillborn or "
-                     "package:<issue>=<option>."),
+        typer.Option("--target", help="Outcome to explain: agreement, stillborn, "
+                     "ceasefire_only or package:<issue>=<option>."),
     ] = "agreement",
     replay: Annotated[
         bool,

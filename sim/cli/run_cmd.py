@@ -233,8 +233,14 @@ def _outcome(result: RunResult, actor_label: dict[str, str]) -> str:
         text = f"the talks broke down in round {result.rounds - 1} ({who} walked out)"
     else:
         text = f"no agreement before the deadline ({result.rounds} rounds)"
-    if result.ceasefire is not None and not result.agreement:
+    if result.ceasefire_only:
+        text += (f"; ceasefire only: stage 1 agreed '{result.ceasefire}', which holds "
+                 "without a settlement")
+    elif result.ceasefire is not None and not result.agreement:
         text += f"; the ceasefire was settled first: {result.ceasefire}"
     elif result.walked_out and result.reason != "walk_away":
         text += f"; walked out: {', '.join(result.walked_out)}"
+    if result.durability is not None:
+        text += (f"; durability {result.durability:.2f} (the model's chance that it holds "
+                 "over the scenario's horizon)")
     return text

@@ -8,7 +8,9 @@ from pathlib import Path
 import typer
 
 from sim.errors import UserError
-from sim.scenario import ScenarioError, compile_problem, load_scenario
+
+# The scenario layer (numpy, pydantic, the registries) is imported inside each command:
+# `negsim --help` then costs the interpreter and typer only (issue 15, item 4).
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +36,8 @@ def validate(
       negsim validate scenarios/alaska_summit.yaml
       negsim validate --strict scenarios/*.yaml
     """
+    from sim.scenario import ScenarioError, load_scenario
+
     problems: list[str] = []
     for f in files:
         try:
@@ -84,6 +88,7 @@ def analyze(
     """
     from sim.api import analysis_json
     from sim.core.analysis import LISTS
+    from sim.scenario import compile_problem, load_scenario
 
     if listing is not None and listing not in LISTS:
         raise UserError(f"--list: unknown list '{listing}'; allowed: {', '.join(LISTS)}")

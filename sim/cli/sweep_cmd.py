@@ -103,6 +103,8 @@ def sweep(
         return
     for line in summary.repaired:
         typer.echo(f"repaired: {line}")
+    for reason, n in summary.per_run:  # the batched engine's fallbacks (issue 15)
+        typer.echo(f"warning: {n:,} runs played one by one (no batch kernel: {reason})")
     if summary.ran == 0:
         typer.echo(f"{summary.out}: complete, all {summary.total:,} runs already there")
         return

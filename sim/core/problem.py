@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import BoolArray, FloatArray, IntArray
+from .durability import DurabilityModel
 
 ADDITIVE = "additive"
 MEAN_OF_ADOPTED = "mean_of_adopted"
@@ -104,6 +105,7 @@ class Problem:
         labels: display names: ``issues`` and ``actors`` map ids to labels, ``options``
             maps each issue id to ``{option id: label}`` (empty when not compiled from a
             scenario).
+        durability: the declared durability model (`sim.core.durability`), or None.
     """
 
     issues: tuple[str, ...]
@@ -114,6 +116,7 @@ class Problem:
     adopted: tuple[BoolArray, ...] | None = None
     participants: tuple[int, ...] | None = None
     labels: dict[str, Any] = field(default_factory=dict)
+    durability: DurabilityModel | None = None
 
     @property
     def n_issues(self) -> int:

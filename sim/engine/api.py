@@ -18,6 +18,16 @@ What a result reports
     included), its reservation value in the last round played. ``pareto_optimal`` and
     ``nash_distance`` (see `sim.engine.prepared` for the conventions) are None without an
     agreement; ``nash_distance`` is also None when the scenario has no Nash point.
+
+    ``stage1_ceasefire`` is the ceasefire option stage 1 of ``ceasefire_first`` settled on
+    (None when it settled none, or under ``package``). ``ceasefire_only`` is true when that
+    option put a ceasefire in force (the dynamics' ``ceasefire_effect``) and stage 2
+    reached no agreement (a stillborn deal included: the ceasefire stays in force): a
+    ceasefire agreed, a settlement not. ``outcome`` is ``ceasefire_only`` then, else
+    ``reason`` (``stillborn`` and ``reason`` keep their meaning). ``durability``
+    (`sim.core.durability`) is the probability that what was agreed holds over the
+    scenario's horizon: of the agreed package, or of the ceasefire alone for
+    ``ceasefire_only``; None otherwise and when the scenario declares no durability model.
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ from sim.engine.settings import RunConfig
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["JSON_KEYS", "RunResult", "Trace", "package_dict", "result_of", "run"]
+__all__ = ["CEASEFIRE_ONLY", "JSON_KEYS", "RunResult", "Trace", "package_dict", "result_of", "run"]
 
 #: The keys of `RunResult.to_json`, in order.
 JSON_KEYS = (
@@ -51,7 +61,13 @@ JSON_KEYS = (
     "pareto_optimal",
     "nash_distance",
     "seed",
+    "stage1_ceasefire",
+    "ceasefire_only",
+    "outcome",
+    "durability",
 )
+#: The outcome of a run whose stage-1 ceasefire holds without a settlement.
+CEASEFIRE_ONLY = "ceasefire_only"
 #: Decimals kept for floats in `RunResult.to_json` (stable across platforms).
 JSON_DECIMALS = 6
 
@@ -82,6 +98,8 @@ class RunResult:
         walked_out: ids of the actors who walked out.
         deal_utilities: actor id -> utility of ``package`` when it is a whole package
             (agreed or stillborn), else None.
+        ceasefire_only: a stage-1 ceasefire holds and stage 2 reached no agreement.
+        durability: the probability that what was agreed holds (module docstring), or None.
         table: the round table as recorded (`Trace`) when collected, else None; not part
             of equality.
 
@@ -104,6 +122,8 @@ class RunResult:
     ceasefire: str | None = None
     walked_out: tuple[str, ...] = ()
     deal_utilities: dict[str, float] | None = None
+    ceasefire_only: bool = False
+    durability: float | None = None
     table: Trace | None = field(default=None, compare=False, repr=False)
 
     @cached_property
@@ -129,7 +149,18 @@ class RunResult:
                 None if self.nash_distance is None else round(self.nash_distance, JSON_DECIMALS)
             ),
             "seed": self.seed,
+            "stage1_ceasefire": self.ceasefire,
+            "ceasefire_only": self.ceasefire_only,
+            "outcome": self.outcome,
+            "durability": (
+                None if self.durability is None else round(self.durability, JSON_DECIMALS)
+            ),
         }
+
+    @property
+    def outcome(self) -> str:
+        """``ceasefire_only`` when a stage-1 ceasefire holds without a deal, else ``reason``."""
+        return CEASEFIRE_ONLY if self.ceasefire_only else self.reason
 
 
 def run(
@@ -183,6 +214,13 @@ def result_of(model: NegotiationModel) -> RunResult:
         if package is None:
             package = {problem.issues[issue]: ceasefire}
             settled = outcome.ceasefire_round
+    ceasefire_only = model.ceasefire_from is not None and not agreement
+    model_d = problem.durability
+    durability: float | None = None
+    if model_d is not None and agreement and row is not None:
+        durability = float(model_d.of(prepared.packages[row:row + 1])[0])
+    elif model_d is not None and ceasefire_only:
+        durability = model_d.ceasefire_only()
     pareto: bool | None = None
     nash: float | None = None
     if agreement:
@@ -210,6 +248,8 @@ def result_of(model: NegotiationModel) -> RunResult:
         ceasefire=ceasefire,
         walked_out=tuple(actors[a] for a in outcome.walked),
         deal_utilities=deal_utilities,
+        ceasefire_only=ceasefire_only,
+        durability=durability,
         table=None if model.datacollector is None else Trace.of(model),
     )
 

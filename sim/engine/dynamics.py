@@ -19,6 +19,13 @@ of the state::
     reservation_a(r) = clip(base_a + sum_j C[a, j] * (x_j(r) - initial_j), 0, 1)
 
 with ``C`` from the spec's ``reservation`` rules (a zero row for an actor without one).
+
+A ceasefire agreed in stage 1 of ``ceasefire_first`` (an option of the spec's
+``ceasefire_effect``) changes the war from the round after the agreement on: for rounds
+``r > r_c``, ``drift_j`` becomes ``f_j * drift_j`` and ``noise_j`` becomes ``g_j * noise_j``
+(the declared factors, 1 when not listed) and the events the effect calls off no longer
+happen; the standard normal draws ``z`` stay the ones drawn when the run was built, so
+the same seed gives the same war up to the ceasefire (`Dynamics.with_ceasefire`).
 """
 
 from __future__ import annotations
@@ -68,6 +75,11 @@ class Dynamics:
         lower: lower bounds, shape (n_vars,).
         upper: upper bounds, shape (n_vars,).
         events: round -> the compiled events of that round, in file order.
+        ceasefire_options: the ceasefire options that put a ceasefire in force (empty: a
+            ceasefire changes nothing).
+        ceasefire_drift, ceasefire_noise: shape (n_vars,), the factors on drift and noise
+            while a ceasefire holds.
+        ceasefire_events: the events that still happen while a ceasefire holds.
         base: the actors' base reservation values, shape (n_actors,).
         coefficients: ``C``, shape (n_actors, n_vars).
     """
@@ -81,6 +93,10 @@ class Dynamics:
     events: dict[int, tuple[_Event, ...]] = field(default_factory=dict)
     base: np.ndarray = field(default_factory=lambda: np.zeros(0))
     coefficients: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    ceasefire_options: tuple[str, ...] = ()
+    ceasefire_drift: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ceasefire_noise: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ceasefire_events: dict[int, tuple[_Event, ...]] = field(default_factory=dict)
 
     @property
     def n_vars(self) -> int:
@@ -92,10 +108,35 @@ class Dynamics:
         """Whether any variable has noise (only then is the generator drawn from)."""
         return bool(np.any(self.noise > 0.0))
 
-    def _events_at(self, state: np.ndarray, round: int) -> np.ndarray:
-        for ev in self.events.get(round, ()):
+    def _events_at(self, state: np.ndarray, round: int,
+                   events: dict[int, tuple[_Event, ...]] | None = None) -> np.ndarray:
+        for ev in (self.events if events is None else events).get(round, ()):
             state = np.where(ev.set_mask, ev.set_values, state) + ev.add
         return state
+
+    def draws(self, rounds: int, rng: np.random.Generator) -> np.ndarray | None:
+        """The standard normal draws of ``rounds`` steps, or None when nothing is noisy."""
+        return rng.standard_normal((rounds, self.n_vars)) if self.noisy else None
+
+    def with_ceasefire(self, war: np.ndarray, z: np.ndarray | None, start: int) -> np.ndarray:
+        """``war`` with a ceasefire in force from round ``start`` on (module docstring).
+
+        Args:
+            war: shape (rounds + 1, n_vars), the pre-drawn trajectory.
+            z: the draws it was made from (`draws`), or None.
+            start: the first round under the ceasefire (>= 1).
+
+        Returns:
+            A new trajectory, equal to ``war`` before ``start``.
+        """
+        out = np.array(war, dtype=np.float64, copy=True)
+        drift = self.drift * self.ceasefire_drift
+        noise = self.noise * self.ceasefire_noise
+        for r in range(max(start, 1), out.shape[0]):
+            inc = drift if z is None else drift + noise * z[r - 1]
+            out[r] = np.clip(self._events_at(out[r - 1] + inc, r, self.ceasefire_events),
+                             self.lower, self.upper)
+        return out
 
     def initial(self) -> np.ndarray:
         """The state of round 0: initial values with round-0 events applied, clipped."""
@@ -133,8 +174,12 @@ class Dynamics:
         """
         if rounds < 0:
             raise ValueError(f"rounds must be non-negative, got {rounds}")
-        if self.noisy:
-            inc = self.drift + self.noise * rng.standard_normal((rounds, self.n_vars))
+        return self.path(rounds, self.draws(rounds, rng))
+
+    def path(self, rounds: int, z: np.ndarray | None) -> np.ndarray:
+        """The trajectory of `trajectory` from given draws ``z`` (`draws`)."""
+        if z is not None:
+            inc = self.drift + self.noise * z
         else:
             inc = np.broadcast_to(self.drift, (rounds, self.n_vars))
         out = np.empty((rounds + 1, self.n_vars))
@@ -208,6 +253,7 @@ def compile_dynamics(
     svars = [spec.state[n] for n in names]
     start = np.array([v.initial for v in svars], dtype=np.float64)
     events: dict[int, list[_Event]] = {}
+    compiled_events: list[_Event] = []
     for k, ev in enumerate(spec.events):
         mask = np.zeros(len(names), dtype=bool)
         values = np.zeros(len(names))
@@ -217,7 +263,24 @@ def compile_dynamics(
             mask[j], values[j] = True, x
         for n, x in ev.add.items():
             add[var(n, f"events[{k}].add")] += x
-        events.setdefault(ev.round, []).append(_Event(mask, values, add))
+        compiled_events.append(_Event(mask, values, add))
+        events.setdefault(ev.round, []).append(compiled_events[-1])
+    cf_drift, cf_noise = np.ones(len(names)), np.ones(len(names))
+    cf_events: dict[int, list[_Event]] = {}
+    effect = spec.ceasefire_effect
+    if effect is not None:
+        for field_name, group, target in (("drift", effect.drift, cf_drift),
+                                          ("noise", effect.noise, cf_noise)):
+            for n, x in group.items():
+                target[var(n, f"ceasefire_effect.{field_name}")] = x
+        labels = {ev.label for ev in spec.events}
+        for lab in effect.skip_events:
+            if lab not in labels:
+                raise ValueError(f"ceasefire_effect.skip_events: unknown event '{lab}'; "
+                                 f"allowed: {', '.join(sorted(labels))}")
+        for ev, compiled in zip(spec.events, compiled_events, strict=True):
+            if ev.label not in effect.skip_events:
+                cf_events.setdefault(ev.round, []).append(compiled)
     coefficients = np.zeros((len(actors), len(names)))
     for a, rule in spec.reservation.items():
         if a not in actors:
@@ -234,4 +297,8 @@ def compile_dynamics(
         events={r: tuple(evs) for r, evs in events.items()},
         base=base,
         coefficients=coefficients,
+        ceasefire_options=tuple(effect.options) if effect is not None else (),
+        ceasefire_drift=cf_drift,
+        ceasefire_noise=cf_noise,
+        ceasefire_events={r: tuple(evs) for r, evs in cf_events.items()},
     )

@@ -118,8 +118,19 @@ class NegotiationModel(mesa.Model):
         self.parties = Parties(tuple(self.negotiators), self.mediator)
 
         self.dynamics = compile_dynamics(config.dynamics, problem.actors, prepared.reservations)
+        issue = self.protocol.ceasefire_issue
+        allowed = problem.options[issue] if issue is not None else ()
+        for name in self.dynamics.ceasefire_options if issue is not None else ():
+            if issue is not None and name not in allowed:
+                raise UserError(f"dynamics.ceasefire_effect.options: unknown option '{name}' "
+                                f"of issue '{problem.issues[issue]}'; allowed: "
+                                f"{', '.join(allowed)}")
+        self._draws: np.ndarray | None = None
+        #: the round from which an agreed stage-1 ceasefire holds, or None
+        self.ceasefire_from: int | None = None
         if self.dynamics.n_vars:
-            self.war = self.dynamics.trajectory(self.deadline - 1, self.rng)
+            self._draws = self.dynamics.draws(self.deadline - 1, self.rng)
+            self.war = self.dynamics.path(self.deadline - 1, self._draws)
             self.reservations: list[list[float]] = self.dynamics.reservations(self.war).tolist()
             self._war_rows: list[list[float]] = self.war.tolist()
         else:  # constant reservation values: no state, no draws
@@ -153,6 +164,8 @@ class NegotiationModel(mesa.Model):
             return
         t = self.state.round
         result = self.protocol.step(self.state, self.parties, self.reservations[t], self.rng)
+        if result.state.ceasefire is not None and self.state.ceasefire is None:
+            self._ceasefire(result.state.ceasefire, t + 1)
         self.state = result.state
         self.last = result.record
         if result.outcome is not None:
@@ -176,11 +189,26 @@ class NegotiationModel(mesa.Model):
         cols += [f"state_{v}" for v in self.dynamics.names]
         return cols
 
+    def _ceasefire(self, option: int, start: int) -> None:
+        """Stage 1 settled on ``option``: a ceasefire option changes the war from ``start``."""
+        issue = self.protocol.ceasefire_issue
+        assert issue is not None  # a stage-1 settlement exists only under ceasefire_first
+        name = self.prepared.problem.options[issue][option]
+        if name not in self.dynamics.ceasefire_options:
+            return
+        self.ceasefire_from = start
+        if not self.dynamics.n_vars or start >= self.deadline:
+            return
+        self.war = self.dynamics.with_ceasefire(self.war, self._draws, start)
+        self.reservations = self.dynamics.reservations(self.war).tolist()
+        self._war_rows = self.war.tolist()
+
     def row(self, rec: RoundRecord) -> dict[str, Any]:
         """One ``rounds`` table row for a round record.
 
         ``utility_<actor>`` is the actor's utility of the proposal in the round's stage
-        (stage 1 of ``ceasefire_first``: its value of the ceasefire option);
+        (stage 1 of ``ceasefire_first``: of the option's stage-2 anchor, the package the
+        actors value the option by);
         ``response_<actor>`` is True/False, None when not asked (ratifiers answer in the
         round of the summit's deal); ``walked`` lists who walked out at the end of it.
         """
@@ -194,11 +222,6 @@ class NegotiationModel(mesa.Model):
         row = rec.proposal
         if row is None:
             values += [None] * n
-        elif rec.stage == "ceasefire":
-            i = self.protocol.ceasefire_issue
-            assert i is not None  # a ceasefire stage exists only under ceasefire_first
-            o = int(self.prepared.packages[row, i])
-            values += [float(v[i][o]) for v in self.prepared.values]
         else:
             values += self.prepared.U[row].tolist()
         responses = rec.responses

@@ -158,10 +158,11 @@ class Prepared:
         Keys:
             ``("package",)``: every agenda-allowed package; actors value packages by ``U``.
             ``("ceasefire", i)``: stage 1 of ``ceasefire_first`` on issue ``i``: one
-                candidate row per option of ``i`` (the lowest agenda-allowed row carrying
-                it); actor ``a`` values a row by its value table for ``i`` and finds
-                option ``o`` acceptable iff some agenda-allowed package with ``o``
-                respects its red lines.
+                candidate row per option ``o`` of ``i``, its stage-2 anchor (`anchors`):
+                the settlement ``o`` leads to, which every actor values by ``U``. Option
+                ``o`` is acceptable to actor ``a`` iff some agenda-allowed package with
+                ``o`` respects ``a``'s red lines (an option without any agenda-allowed
+                package has no candidate).
             ``("rest", i, o)``: stage 2: the agenda-allowed packages with ``i = o``,
                 valued by ``U``.
 
@@ -189,11 +190,9 @@ class Prepared:
             i = int(key[1])
             col = self.packages[:, i]
             candidate = np.zeros(self.n_packages, dtype=bool)
-            for o in range(int(self.radix[i])):
-                rows = np.flatnonzero(self.agenda_ok & (col == o))
-                if rows.size:
-                    candidate[rows[np.argmin(canon[rows])]] = True
-            utilities = tuple(readonly(self.values[a][i][col]) for a in range(n))
+            anchor = self.anchors(i)
+            candidate[anchor[anchor >= 0]] = True
+            utilities = tuple(readonly(self.U[:, a]) for a in range(n))
             settles: list[np.ndarray] = []  # per actor: the ceasefire rows it can accept
             for a in range(n):
                 ok = self.agenda_ok & self.red_ok[:, a]
@@ -218,6 +217,41 @@ class Prepared:
             return self._view("rest", key, issues, {i: o}, candidate, base.utilities,
                               acceptable, ranked)
         raise KeyError(f"unknown stage view key {key!r}")
+
+    def anchors(self, issue: int) -> np.ndarray:
+        """Per option of ``issue``, the row of its stage-2 anchor, or -1 when it has none.
+
+        The anchor of option ``o`` is the settlement the parties can expect once ``o`` is
+        fixed: among the agenda-allowed packages with ``o`` inside every participant's red
+        lines, the Nash bargaining package over the participants' utilities with the base
+        reservation values as disagreement point; when none of them clears every
+        participant's reservation value, the package with the largest smallest surplus
+        ``min_a (U_a - r_a)``; when no package with ``o`` lies inside every participant's
+        red lines, the agenda-allowed package with ``o`` with the largest smallest surplus
+        (the closest thing to a settlement; stage 2 may then end in ``ceasefire_only``).
+        Ties go to the lowest `canonical` key. This is a modelling assumption (a focal
+        settlement), not a prediction of stage 2.
+        """
+        P = list(self.participants)
+        col = self.packages[:, issue]
+        surplus = self.U[:, P] - self.reservations[P]
+        out = np.full(int(self.radix[issue]), -1, dtype=np.int64)
+        for o in range(out.shape[0]):
+            rows = np.flatnonzero(self.inside_red_lines & (col == o))
+            if not rows.size:  # no settlement all could sign: the closest agenda package
+                rows = np.flatnonzero(self.agenda_ok & (col == o))
+            if not rows.size:
+                continue
+            s = surplus[rows]
+            feasible = np.all(s > 0.0, axis=1) & self.inside_red_lines[rows]
+            if feasible.any():
+                score = np.where(feasible, np.sum(np.log(np.where(s > 0.0, s, 1.0)), axis=1),
+                                 -np.inf)
+            else:
+                score = s.min(axis=1)
+            best = np.flatnonzero(score == score.max())
+            out[o] = rows[best[np.argmin(self.canonical[rows[best]])]]
+        return out
 
     def _view(self, name, key, issues, fixed, candidate, utilities, acceptable, ranked):
         """Assemble a `StageView` from its per-actor arrays."""

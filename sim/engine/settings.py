@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 __all__ = [
     "DEFAULT_STRATEGY",
     "AcceptanceSpec",
+    "CeasefireEffect",
     "DynamicsSpec",
     "Event",
     "ProtocolSpec",
@@ -96,6 +97,11 @@ class ProtocolSpec(_Model):
         description="Package deal, or the ceasefire issue settled first on its own.",
     )
     ceasefire_issue: str = Field(default="ceasefire", description="Issue settled first.")
+    stage1_deadline: int = Field(
+        default=10, ge=1, le=10_000,
+        description="ceasefire_first: rounds of stage 1 (the ceasefire alone); stage 2 then "
+        "has its own clock of `deadline` rounds.",
+    )
     walk_away: bool = Field(
         default=True, description="Actors may leave when talks are not worth it."
     )
@@ -174,6 +180,40 @@ class ReservationRule(_Model):
     source: SpecSource | None = Field(default=None, description="Provenance of the coefficients.")
 
 
+class CeasefireEffect(_Model):
+    """What an agreed stage-1 ceasefire changes in the war while stage 2 runs.
+
+    From the round after stage 1 settles on one of ``options``, every state variable's
+    drift and noise are multiplied by their factors (1 when not listed) and the events
+    whose label is in ``skip_events`` no longer happen.
+    """
+
+    options: list[str] = Field(
+        min_length=1, description="Ceasefire options that put a ceasefire in force."
+    )
+    drift: dict[str, float] = Field(
+        default_factory=dict, description="State variable -> factor on its drift (0: stops)."
+    )
+    noise: dict[str, float] = Field(
+        default_factory=dict, description="State variable -> factor on its noise."
+    )
+    skip_events: list[str] = Field(
+        default_factory=list, description="Labels of the events a ceasefire calls off."
+    )
+    source: SpecSource | None = Field(default=None, description="Why a ceasefire does this.")
+
+    @model_validator(mode="after")
+    def _factors(self) -> CeasefireEffect:
+        for name, group in (("drift", self.drift), ("noise", self.noise)):
+            for var, x in group.items():
+                if x < 0:
+                    raise PydanticCustomError(
+                        "factor", "{g}.{v}: a factor must be >= 0, got {x}",
+                        {"g": name, "v": var, "x": x},
+                    )
+        return self
+
+
 class DynamicsSpec(_Model):
     """The war of attrition that goes on while the parties talk.
 
@@ -188,6 +228,10 @@ class DynamicsSpec(_Model):
     )
     reservation: dict[str, ReservationRule] = Field(
         default_factory=dict, description="Actor id -> how its reservation value follows the state."
+    )
+    ceasefire_effect: CeasefireEffect | None = Field(
+        default=None, description="ceasefire_first: how an agreed stage-1 ceasefire changes "
+        "the war during stage 2 (None: it changes nothing)."
     )
 
 

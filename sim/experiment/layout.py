@@ -69,6 +69,12 @@ def runs_schema(plan: Plan) -> pa.Schema:
         pa.field("pareto_optimal", pa.bool_()),
         pa.field("nash_distance", pa.float64()),
         pa.field("reason", pa.string()),
+        # issue 12: the stage-1 ceasefire, ceasefire agreed without a settlement, the
+        # outcome (reason, or ceasefire_only) and the durability of what was agreed
+        pa.field("stage1_ceasefire", pa.string()),
+        pa.field("ceasefire_only", pa.bool_(), nullable=False),
+        pa.field("outcome", pa.string()),
+        pa.field("durability", pa.float64()),
         pa.field("n_feasible", pa.int64(), nullable=False),
     ]
     fields += [pa.field(f"spe.{i}", pa.string()) for i in plan.issues]

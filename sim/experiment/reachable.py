@@ -13,6 +13,13 @@ Core objects:
         by_point: [{point_id, params, n_runs, agreement_rate, stillborn_rate, reached,
                     never_reached_feasible, spe}]
 
+    plus (issue 12, `sim.experiment.durable`), overall and per point:
+    ``ceasefire_only_rate``, ``outcome_shares`` ({outcome: share of the runs}),
+    ``ceasefire_only`` ([{stage1_ceasefire, count, share, durability,
+    expected_durable_value}]), ``ranked_by_durable_value`` (the reached outcomes by joint
+    expected durable value), and ``durability`` and ``expected_durable_value``
+    ({actor: value, joint: value}) in every ``reached`` entry.
+
     where a package is ``{issue: option}``. ``share`` is the package's share of the
     agreements (the shares of ``reached`` sum to one); ``pareto_optimal`` is true when every
     run that reached the package judged it Pareto-optimal; ``nash_distance`` is the mean
@@ -37,6 +44,7 @@ import pyarrow.compute as pc
 
 from sim.experiment import dataset
 from sim.experiment.dataset import ResultsError
+from sim.experiment.durable import durable_summary, outcome_key, ranked
 from sim.experiment.layout import SPACES
 from sim.experiment.schema import Manifest, Spaces
 
@@ -198,7 +206,7 @@ def reachable(directory: str | Path) -> dict[str, Any]:
         {"package": dict(key), "n_points": n}
         for key, n in sorted(spe_count.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    return {
+    out = {
         "n_runs": n_runs,
         "agreement_rate": _rate(n_agree, n_runs),
         "stillborn_rate": _rate(n_still, n_runs),
@@ -207,6 +215,31 @@ def reachable(directory: str | Path) -> dict[str, Any]:
         "spe": spe_list,
         "by_point": out_points,
     }
+    _add_durable(out, durable_summary(path, manifest, pkg_cols))
+    return out
+
+
+def _add_durable(out: dict[str, Any], summary: dict[str, Any] | None) -> None:
+    """Add the ceasefire_only outcomes, durability and expected durable values (issue 12).
+
+    Added keys: ``ceasefire_only_rate``, ``outcome_shares``, ``ceasefire_only``,
+    ``ranked_by_durable_value``; ``durability`` and ``expected_durable_value`` in every
+    ``reached`` entry; `sim.experiment.durable`). Null or empty for older results.
+    """
+    empty: dict[str, Any] = {"n_runs": 0, "ceasefire_only_rate": None,
+                             "outcome_shares": {}, "values": {}, "ceasefire_only": []}
+    parts = [(out, (summary or {}).get("overall", empty))]
+    by_point = (summary or {}).get("by_point", {})
+    parts += [(p, by_point.get(p["point_id"], empty)) for p in out["by_point"]]
+    for target, part in parts:
+        for entry in target["reached"]:
+            v = part["values"].get(outcome_key(entry["package"], None), {})
+            entry["durability"] = v.get("durability")
+            entry["expected_durable_value"] = v.get("expected_durable_value")
+        target["ceasefire_only_rate"] = part["ceasefire_only_rate"]
+        target["outcome_shares"] = part["outcome_shares"]
+        target["ceasefire_only"] = part["ceasefire_only"]
+        target["ranked_by_durable_value"] = ranked(target["reached"], part["ceasefire_only"])
 
 
 def _entry(pkg: dict[str, str], count: int, n_agree: int, pareto: bool, nash_sum: float,

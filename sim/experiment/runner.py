@@ -40,7 +40,7 @@ from sim.experiment.plan import Plan, load_plan, validate_points
 from sim.experiment.point import Job
 from sim.experiment.progress import MODES, Progress
 from sim.experiment.stopping import Aborted, Interrupted, critical, stop_on_signals
-from sim.experiment.worker import PointInfo, prepare_points, run_chunk
+from sim.experiment.worker import FALLBACK_KEY, PointInfo, prepare_points, run_chunk
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -111,6 +111,8 @@ class SweepSummary:
         workers: the parallelism used.
         chunks: tasks (part files) written in this invocation.
         repaired: the problems ``repair`` mended (one line each).
+        per_run: ``(reason, runs)``: runs the batched engine could not play (played one
+            by one instead, with the same results), by reason.
     """
 
     out: Path
@@ -121,6 +123,7 @@ class SweepSummary:
     workers: int
     chunks: int
     repaired: tuple[str, ...] = ()
+    per_run: tuple[tuple[str, int], ...] = ()
 
     @property
     def rate(self) -> float:
@@ -210,16 +213,18 @@ def _sweep(experiment: Path, options: SweepOptions, progress: Progress | None,
         results = ResultsDir.open(out, plan, overwrite=options.overwrite, resume=options.resume)
         state.results = results
         try:
+            per_run: dict[str, int] = {}
             already, ran, seconds, chunks, mended = _complete(plan, job, executor, results,
-                                                              options, progress)
+                                                              options, progress, per_run)
         finally:
             results.close()
     return SweepSummary(out, plan.n_runs, already, ran, seconds, executor.workers, chunks,
-                        mended)
+                        mended, tuple(sorted(per_run.items())))
 
 
 def _complete(plan: Plan, job: Job, executor: Executor, results: ResultsDir,
-              options: SweepOptions, progress: Progress | None
+              options: SweepOptions, progress: Progress | None,
+              per_run: dict[str, int] | None = None,
               ) -> tuple[int, int, float, int, tuple[str, ...]]:
     """Verify what is there, analyse the points if needed, then run every missing run.
 
@@ -240,6 +245,9 @@ def _complete(plan: Plan, job: Job, executor: Executor, results: ResultsDir,
 
     def commit(meta: RunMeta, cols: dict[str, list]) -> None:
         nonlocal ran, chunks
+        for reason, n in cols.pop(FALLBACK_KEY, ()):  # runs the batch engine could not play
+            if per_run is not None:
+                per_run[reason] = per_run.get(reason, 0) + n
         with critical():
             table = _part_table(plan, results.schema, meta, cols, figures)
             results.commit(table)

@@ -20,6 +20,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ import numpy as np
 from sim.experiment.point import Job
 
 if TYPE_CHECKING:
+    from sim.engine.api import RunResult
     from sim.engine.prepared import Prepared
     from sim.scenario.schema import Scenario
 
@@ -66,6 +68,7 @@ class _State:
         self.key = key
         self.prepared: OrderedDict[str, Prepared] = OrderedDict()
         self.points: OrderedDict[int, tuple[Scenario, str]] = OrderedDict()
+        self.checked: set[int] = set()  # points whose batch passed the canary here
 
 
 _LOCAL = threading.local()
@@ -150,6 +153,10 @@ def _spe(scenario: Scenario, prepared: Prepared, rounds: int | None) -> dict[str
     return result.package
 
 
+#: The columns of the ceasefire-first format and of durability (`sim.engine.api`).
+CEASEFIRE_COLUMNS = ("stage1_ceasefire", "ceasefire_only", "outcome", "durability")
+
+
 def run_chunk(
     job: Job,
     runs: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -164,10 +171,10 @@ def run_chunk(
 
     Returns:
         The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
-        ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``), one entry per run.
+        ``stillborn``, ``pareto_optimal``, ``nash_distance``, ``reason``,
+        ``stage1_ceasefire``, ``ceasefire_only``, ``outcome``, ``durability``), one entry
+        per run.
     """
-    from sim.api import simulate
-
     st = _state(job)
     point_ids, _, seeds = runs
     cols: dict[str, list] = {"agreement": []}
@@ -176,9 +183,10 @@ def run_chunk(
     cols.update({f"u.{a}": [] for a in job.actors})
     for name in ("ratified", "stillborn", "pareto_optimal", "nash_distance", "reason"):
         cols[name] = []
-    for pid, seed in zip(point_ids.tolist(), seeds.tolist(), strict=True):
-        scenario, _, prepared = _point(job, st, pid, values[pid])
-        r = simulate(scenario, seed, rounds=job.rounds, prepared=prepared, collect=False)
+    for name in CEASEFIRE_COLUMNS:  # issue 12: the stage-1 ceasefire and durability
+        cols[name] = []
+    fallbacks: dict[str, int] = {}
+    for r in _results(job, st, point_ids.tolist(), seeds.tolist(), values, fallbacks):
         cols["agreement"].append(bool(r.agreement))
         package = r.package or {}
         for i in job.issues:
@@ -192,8 +200,54 @@ def run_chunk(
         cols["pareto_optimal"].append(None if r.pareto_optimal is None else bool(r.pareto_optimal))
         cols["nash_distance"].append(None if r.nash_distance is None else float(r.nash_distance))
         cols["reason"].append(str(r.reason))
-        release_finished_models()  # at once: a young garbage cycle is cheap to collect
+        cols["stage1_ceasefire"].append(r.ceasefire)
+        cols["ceasefire_only"].append(bool(r.ceasefire_only))
+        cols["outcome"].append(str(r.outcome))
+        cols["durability"].append(None if r.durability is None else float(r.durability))
+    if fallbacks:  # not a column: the runner reports it in the sweep summary
+        cols[FALLBACK_KEY] = sorted(fallbacks.items())
     return cols
+
+
+# --------------------------------------------------------------- batched runs (issue 15)
+#: Key of `run_chunk`'s output listing ``(reason, runs)`` played per run (not a column).
+FALLBACK_KEY = "__per_run__"
+#: ``NEGSIM_BATCH=0`` in the environment plays every run on the per-run engine (the
+#: reference; benchmarks compare the two). Results are identical either way.
+BATCH_ENV = "NEGSIM_BATCH"
+
+
+def _results(job: Job, st: _State, point_ids: list[int], seeds: list[int],
+             values: dict[int, list[Any]], fallbacks: dict[str, int]) -> Iterator[RunResult]:
+    """The chunk's results in run order: each point's consecutive runs as one batch.
+
+    `sim.engine.batch.simulate_many` plays a point's runs as arrays where the batch
+    engine covers its protocol and strategies, else one by one (its reason is counted in
+    ``fallbacks``); either way each result equals ``simulate(scenario, seed)``.
+    """
+    import os
+
+    from sim.engine.batch import simulate_many
+    from sim.scenario import run_config
+
+    batched = os.environ.get(BATCH_ENV, "1") != "0"
+    start = 0
+    while start < len(point_ids):
+        pid = point_ids[start]
+        end = start + 1
+        while end < len(point_ids) and point_ids[end] == pid:
+            end += 1
+        scenario, _, prepared = _point(job, st, pid, values[pid])
+        results, reason = simulate_many(prepared, run_config(scenario), seeds[start:end],
+                                        job.rounds, batched=batched,
+                                        check=pid not in st.checked)
+        if reason is None:
+            st.checked.add(pid)  # the canary once per point and process
+        if reason is not None and batched:
+            fallbacks[reason] = fallbacks.get(reason, 0) + end - start
+        yield from results
+        release_finished_models()  # per-run models (the batch's canary included)
+        start = end
 
 
 def release_finished_models() -> int:

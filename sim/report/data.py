@@ -90,7 +90,7 @@ class Target:
     """The binary outcome a report explains.
 
     Attributes:
-        kind: ``agreement``, ``stillborn`` or ``package``.
+        kind: ``agreement``, ``stillborn``, ``ceasefire_only`` or ``package``.
         issue: for ``package``, the issue of the term.
         option: for ``package``, the option id the issue takes.
     """
@@ -104,6 +104,8 @@ class Target:
         issue, option = self.issue, self.option
         if self.kind == "package" and issue is not None and option is not None:
             return f"{labels.issue(issue)}: {labels.option(issue, option)}"
+        if self.kind == "ceasefire_only":
+            return "ceasefire only (no settlement)"
         return "stillborn deal" if self.kind == "stillborn" else "agreement"
 
     def values(self, runs: pd.DataFrame) -> pd.Series:
@@ -135,10 +137,16 @@ def parse_target(text: str, results: Results) -> Target:
     text = (text or "").strip()
     if text in ("agreement", "stillborn"):
         return Target(text)
+    if text == "ceasefire_only":  # a stage-1 ceasefire that holds without a settlement
+        if "ceasefire_only" not in results.runs.columns:
+            raise UserError("--target: ceasefire_only: these results have no ceasefire_only "
+                            "column (written before it existed); run the sweep again")
+        return Target(text)
     m = re.fullmatch(r"package:([^=\s]+)=(\S+)", text)
     if not m:
         raise UserError(
-            f"--target: expected agreement, stillborn or package:<issue>=<option>, got '{text}'"
+            "--target: expected agreement, stillborn, ceasefire_only or "
+            f"package:<issue>=<option>, got '{text}'"
         )
     issue, option = m.groups()
     if issue not in results.issues:

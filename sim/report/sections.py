@@ -100,10 +100,23 @@ def overview_section(doc: Doc, facts: Facts) -> None:
     if "stillborn" in runs.columns:
         rows.append(["stillborn deal", int(flag(runs, "stillborn").sum()),
                      pct(facts.rate("stillborn"))])
+    if "ceasefire_only" in runs.columns:  # issue 12: a ceasefire agreed, no settlement
+        cf = flag(runs, "ceasefire_only")
+        if cf.any() or "stage1_ceasefire" in runs and runs["stage1_ceasefire"].notna().any():
+            rows.append(["ceasefire only (stage-1 ceasefire holds, no settlement)",
+                         int(cf.sum()), pct(cf.mean())])
     if facts.target.kind == "package":
         hits = facts.target.values(runs)
         rows.append([facts.target.describe(results.labels), int(hits.sum()), pct(hits.mean())])
     doc.table(["outcome", "runs", "share of runs"], rows)
+    if "durability" in runs.columns and runs["durability"].notna().any():
+        d = runs["durability"].astype(float)
+        cf_d = d[flag(runs, "ceasefire_only")] if "ceasefire_only" in runs else d.iloc[:0]
+        doc.para("Durability (in this model, under the scenario's declared durability "
+                 "assumptions: the chance that what was agreed holds over its horizon): mean "
+                 f"{num(d[agreed(runs)].mean())} over the agreements"
+                 + (f", {num(cf_d.mean())} over the ceasefire-only outcomes" if len(cf_d.dropna())
+                    else "") + ".")
     deals = runs[agreed(runs)]
     stats = []
     voted = runs["ratified"].dropna() if "ratified" in runs else pd.Series(dtype=bool)

@@ -25,6 +25,7 @@ from sim.core.problem import Clause, Interaction, Literal, Preferences, Problem
 from sim.engine.settings import DEFAULT_STRATEGY, RunConfig
 from sim.errors import UserError
 from sim.scenario import kinds
+from sim.scenario.durability import compile_durability
 from sim.scenario.schema import (
     Actor,
     AtLeast,
@@ -129,7 +130,11 @@ def compile_problem(scenario: Scenario) -> Problem:
         "actors": {a: (act.label or a) for a, act in scenario.actors.items()},
         "scales": {a: scale_of(act) for a, act in scenario.actors.items()},
     }
+    durability = None
+    if scenario.durability is not None:
+        durability = compile_durability(scenario.durability, issue_ids, options)
     return Problem(
+        durability=durability,
         issues=issue_ids,
         options=options,
         actors=tuple(scenario.actors),

@@ -33,7 +33,7 @@ from sim.scenario.specs import ProtocolSpec
 
 __all__ = ["Number", "engine_slots", "grade", "numbers", "strip_engine_provenance"]
 
-_PROTOCOL_FIELDS = ("deadline", "walk_away_after")
+_PROTOCOL_FIELDS = ("deadline", "walk_away_after", "stage1_deadline")
 _STATE_FIELDS = ("initial", "drift", "noise", "min", "max")
 
 
@@ -139,6 +139,12 @@ def engine_slots(data: dict) -> Iterator[tuple[tuple, Any, Any]]:
             coefs = rule.get("coefficients") if isinstance(rule, dict) else None
             for var in coefs if isinstance(coefs, dict) else ():
                 yield ("dynamics", "reservation", aid, "coefficients", var), coefs, var
+        effect = dynamics.get("ceasefire_effect")  # the factors of a stage-1 ceasefire
+        effect = effect if isinstance(effect, dict) else {}
+        for field in ("drift", "noise"):
+            factors = effect.get(field)
+            for var in factors if isinstance(factors, dict) else ():
+                yield ("dynamics", "ceasefire_effect", field, var), factors, var
     actors = data.get("actors")
     for aid, actor in (actors.items() if isinstance(actors, dict) else ()):
         if isinstance(actor, dict):
@@ -161,6 +167,8 @@ def _item_sources(data: dict) -> Iterator[tuple[tuple, dict]]:
         for i, ev in enumerate(events if isinstance(events, list) else ()):
             if isinstance(ev, dict):
                 yield ("dynamics", "events", i), ev
+        if isinstance(dynamics.get("ceasefire_effect"), dict):
+            yield ("dynamics", "ceasefire_effect"), dynamics["ceasefire_effect"]
     actors = data.get("actors")
     for aid, actor in (actors.items() if isinstance(actors, dict) else ()):
         if isinstance(actor, dict) and isinstance(actor.get("strategy"), dict):
@@ -259,11 +267,14 @@ def numbers(data: dict) -> list[Number]:
         for k, inter in enumerate(actor.get("interactions") or []):
             out.append(Number((*base, "interactions", k, "delta"), inter["delta"],
                               inter.get("source"), aid))
+    out.extend(_durability_numbers(data.get("durability")))
     protocol = data.get("protocol")
     if isinstance(protocol, dict):
         fields = ProtocolSpec.model_fields
         for name in _PROTOCOL_FIELDS:
             if name == "walk_away_after" and protocol.get("walk_away", True) is False:
+                continue
+            if name == "stage1_deadline" and protocol.get("sequencing") != "ceasefire_first":
                 continue
             if name not in protocol:
                 out.append(Number(("protocol", name), fields[name].default, None, "protocol",
@@ -282,6 +293,26 @@ def numbers(data: dict) -> list[Number]:
     return out
 
 
+def _durability_numbers(block: Any) -> list[Number]:
+    """The numbers of the ``durability`` block (owner ``durability``)."""
+    if not isinstance(block, dict):
+        return []
+    out = []
+    for key in ("horizon", "base_hazard", "ceasefire_only_hazard_ratio"):
+        node = block.get(key)
+        if isinstance(node, dict) and _is_number(node.get("value")):
+            out.append(Number(("durability", key), node["value"], node.get("source"),
+                              "durability"))
+    drivers = block.get("drivers")
+    for iid, driver in (drivers.items() if isinstance(drivers, dict) else ()):
+        for field in ("hazard_ratio", "credibility") if isinstance(driver, dict) else ():
+            table = driver.get(field)
+            for opt, x in (table.items() if isinstance(table, dict) else ()):
+                out.append(Number(("durability", "drivers", iid, field, opt), x,
+                                  driver.get("source"), "durability"))
+    return out
+
+
 _SOURCED_NUMBER = {
     "type": "object",
     "description": "A number with its provenance: {value: x, source: {...}}.",
@@ -289,7 +320,8 @@ _SOURCED_NUMBER = {
     "required": ["value", "source"],
     "additionalProperties": False,
 }
-_ENGINE_DEFS = ("ProtocolSpec", "AcceptanceSpec", "StateVar", "Event", "ReservationRule")
+_ENGINE_DEFS = ("ProtocolSpec", "AcceptanceSpec", "StateVar", "Event", "ReservationRule",
+                "CeasefireEffect")
 
 
 def _or_sourced(prop: dict) -> dict:

@@ -77,9 +77,10 @@ def provenance_markdown(path: str | Path) -> str:
             out.append(f"| interaction | {_cell(what)} | {_cell(_src(inter.get('source')))} |")
         out.append("")
     out += _agenda_rows(raw)
-    engine = [n for n in numbers(raw) if n.loc[0] in ("protocol", "dynamics")]
+    engine = [n for n in numbers(raw) if n.loc[0] in ("protocol", "dynamics", "durability")]
     if engine:
-        out += ["#### Protocol and dynamics", "", "| field | value | source |", "|---|---|---|"]
+        out += ["#### Protocol, dynamics and durability", "", "| field | value | source |",
+                "|---|---|---|"]
         for n in engine:
             default = " (default)" if n.default else ""
             out.append(f"| `{format_loc(n.loc)}` | {n.value:g}{default} | "

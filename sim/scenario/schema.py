@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from sim.scenario import kinds
+from sim.scenario.durability import DurabilitySpec, durability_errors
 from sim.scenario.kinds import IssueKindFields, LinearValues, ScaledValidation, ScaleRange
 from sim.scenario.sources import Source
 from sim.scenario.specs import (
@@ -280,6 +281,9 @@ class Scenario(_Model):
     default_strategy: StrategySpec | None = Field(
         default=None, description="Strategy for actors that do not name one."
     )
+    durability: DurabilitySpec | None = Field(
+        default=None, description="How likely an agreed package is to hold (durability)."
+    )
 
     @field_validator("issues", "actors")
     @classmethod
@@ -377,6 +381,10 @@ class Scenario(_Model):
         for loc, msg in kinds.among_errors(issues, list(self.actors)):
             err(loc, msg)
         errors.extend(_engine_reference_errors(self))
+        if self.durability is not None:
+            opts = {i: kinds.option_ids(iss) for i, iss in issues.items()}
+            for loc, msg in durability_errors(self.durability, opts):
+                err(loc, msg)
         if errors:
             raise ValidationError.from_exception_data("Scenario", errors)
         return self

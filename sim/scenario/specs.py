@@ -176,6 +176,18 @@ def _dynamics_errors(actors: list[str], d: settings.DynamicsSpec) -> list[tuple[
                 if var not in d.state:
                     errors.append((("dynamics", "events", k, field, var),
                                    _unknown("state variable", var, names)))
+    effect = d.ceasefire_effect  # a stage-1 ceasefire's factors and called-off events
+    if effect is not None:
+        for field, factors in (("drift", effect.drift), ("noise", effect.noise)):
+            for var in factors:
+                if var not in d.state:
+                    errors.append((("dynamics", "ceasefire_effect", field, var),
+                                   _unknown("state variable", var, names)))
+        labels = [ev.label for ev in d.events]
+        for j, lab in enumerate(effect.skip_events):
+            if lab not in labels:
+                errors.append((("dynamics", "ceasefire_effect", "skip_events", j),
+                               _unknown("event label", lab, labels)))
     rules: Mapping[str, settings.ReservationRule] = d.reservation
     for a, rule in rules.items():
         if a not in actors:

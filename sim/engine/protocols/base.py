@@ -36,16 +36,22 @@ Acceptance rule
 Sequencing (agenda)
     ``package``: one stage, candidates are all packages the agenda constraints allow;
     nothing is agreed until everything is agreed.
-    ``ceasefire_first``: stage 1 settles the ceasefire issue alone. Its candidates are the
-    ceasefire options (each represented by one agenda-allowed package carrying it; only
-    that issue counts); an actor values option ``o`` by its own value table for the issue,
-    ``v_a(o)`` in [0, 1], compares it with its current reservation value like any other
-    offer, and may accept ``o`` only if some agenda-allowed package with ``o`` respects its
-    red lines (an actor does not agree to a ceasefire that leaves it nothing it could sign).
-    Once stage 1 passes, stage 2 negotiates the whole package with the ceasefire issue
-    fixed at the agreed option (a candidate mask); proposals and histories restart. A run
-    that settles stage 1 but not stage 2 ends without agreement but records the ceasefire
-    outcome. See `sim.engine.prepared.Prepared.view`.
+    ``ceasefire_first``: stage 1 settles the ceasefire issue alone, on its own clock of
+    ``stage1_deadline`` rounds. Its candidates are the ceasefire options (each represented
+    by one agenda-allowed package carrying it). An actor values option ``o`` by the
+    settlement it leads to: its utility of the stage-2 anchor of ``o``, the Nash
+    bargaining package among the agenda-allowed packages with ``o`` inside every
+    participant's red lines (disagreement point the base reservation values), and compares
+    that with its current reservation value like any other offer; it may accept ``o`` only
+    if such a package exists and respects its own red lines (an actor does not agree to a
+    ceasefire that leaves it nothing it could sign). See
+    `sim.engine.prepared.Prepared.view`. Once stage 1 passes, stage 2 negotiates the whole
+    package with the ceasefire issue fixed at the agreed option (a candidate mask);
+    proposals and histories restart and stage 2 has its own clock of ``deadline`` rounds.
+    If stage 1 runs out without a passed option, stage 2 opens on the whole package, the
+    ceasefire issue still open. An agreed option that puts a ceasefire in force (the
+    dynamics' ``ceasefire_effect``) changes the war from the next round on; a run that
+    settles such an option but not stage 2 ends in ``ceasefire_only``, not a failure.
 
 Walking away (when ``ProtocolSpec.walk_away``)
     At the end of every round without a deal, each actor ``a`` still at the table compares
@@ -71,7 +77,11 @@ Walking away (when ``ProtocolSpec.walk_away``)
 
 Deadline
     Rounds are numbered ``0 .. deadline - 1``; after the last one without a deal the talks
-    end with reason ``deadline``.
+    end with reason ``deadline``. Under ``ceasefire_first`` every stage has its own clock
+    (stage 1: ``stage1_deadline`` rounds; stage 2: ``deadline`` rounds from its first
+    round), so the run lasts at most ``stage1_deadline + deadline`` rounds; strategies
+    see the round and deadline of the current stage's clock, and the walk-away rule 2
+    starts at ``walk_away_after`` of the current stage.
 """
 
 from __future__ import annotations
@@ -179,6 +189,10 @@ class Protocol(ABC, Generic[P]):
         self.deadline = int(deadline if deadline is not None else spec.deadline)
         if self.deadline < 1:
             raise ProtocolError(f"rounds: must be at least 1, got {self.deadline}")
+        #: rounds of stage 1 (ceasefire_first) and of the final stage; ``deadline`` is
+        #: then the most rounds a run can last
+        self.stage1_deadline = 0
+        self.stage2_deadline = self.deadline
         problem = prepared.problem
         self.actors: tuple[str, ...] = problem.actors
         self.n = problem.n_actors
@@ -197,8 +211,11 @@ class Protocol(ABC, Generic[P]):
                 )
             self.ceasefire_issue = problem.issues.index(spec.ceasefire_issue)
             self.first_view = ("ceasefire", self.ceasefire_issue)
+            self.stage1_deadline = int(spec.stage1_deadline)
+            self.deadline = self.stage1_deadline + self.stage2_deadline
         self.walk_away = bool(spec.walk_away)
-        self.walk_from = math.ceil(float(spec.walk_away_after) * self.deadline)
+        self.walk_away_after = float(spec.walk_away_after)
+        self.walk_from = math.ceil(self.walk_away_after * self.deadline)
         self.times = relative_times(self.deadline)
         self.packages = prepared.packages
         self._after: dict[int, tuple[int, ...]] = {}
@@ -291,7 +308,8 @@ class Protocol(ABC, Generic[P]):
         position = {a: j for j, a in enumerate(self.seats)}
         notes = []
         if self.spec.sequencing == "ceasefire_first":
-            notes.append("ceasefire_first sequencing is not modelled: package game solved")
+            notes.append("ceasefire_first sequencing is not modelled: package game solved "
+                         "over the stage-2 deadline")
         notes.append("reservation values held at their base values (dynamics not modelled)")
         notes.extend(extra.pop("notes", ()))
         return Game(
@@ -299,7 +317,7 @@ class Protocol(ABC, Generic[P]):
             seats=self.seats,
             veto=tuple(sorted(position[a] for a in self.rule.veto)),
             quota=self.rule.quota,
-            deadline=self.deadline,
+            deadline=self.stage2_deadline,
             notes=tuple(notes),
             **extra,
         )

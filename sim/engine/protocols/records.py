@@ -87,6 +87,8 @@ class ProtocolState:
         texts: single text only: the texts drafted in this stage, oldest first.
         objections: single text only: per text, party index -> issues objected to.
         closed: whether the talks are over (a closed negotiation accepts no more moves).
+        stage_start: the first round of the current stage (its clock under
+            ``ceasefire_first``; 0 in stage 1 and under ``package``).
     """
 
     round: int
@@ -102,6 +104,7 @@ class ProtocolState:
     texts: tuple[int, ...] = ()
     objections: tuple[dict[int, tuple[int, ...]], ...] = ()
     closed: bool = False
+    stage_start: int = 0
 
 
 @dataclass(frozen=True, slots=True)

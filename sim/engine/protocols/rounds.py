@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.engine.observation import Observation, Response
 from sim.engine.prepared import StageView
-from sim.engine.protocols.base import Protocol
+from sim.engine.protocols.base import Protocol, relative_times
 from sim.engine.protocols.records import (
     AGREEMENT,
     DEADLINE,
@@ -36,9 +36,39 @@ from sim.engine.protocols.records import (
 )
 from sim.errors import InternalError
 
-__all__ = ["ask", "check_proposal", "conclude", "observe", "offer_round"]
+__all__ = ["ask", "check_proposal", "clock", "conclude", "observe", "offer_round", "stage_time"]
 
 History = tuple[tuple[int, int, int], ...]
+
+
+def clock(protocol: Protocol, state: ProtocolState) -> tuple[int, int]:
+    """``(first round, number of rounds)`` of the current stage's clock."""
+    if protocol.ceasefire_issue is None:
+        return 0, protocol.deadline
+    if state.view[0] == "ceasefire":
+        return 0, protocol.stage1_deadline
+    return state.stage_start, protocol.stage2_deadline
+
+
+def stage_time(protocol: Protocol, state: ProtocolState) -> tuple[int, int, float]:
+    """``(round, deadline, relative time)`` on the current stage's clock."""
+    start, length = clock(protocol, state)
+    local = state.round - start
+    return local, length, relative_times(length)[min(local, length - 1)]
+
+
+def _late(protocol: Protocol, state: ProtocolState) -> bool:
+    """Whether walk-away rule 2 applies in this round (``walk_away_after`` reached)."""
+    if protocol.ceasefire_issue is None:
+        return state.round >= protocol.walk_from
+    start, length = clock(protocol, state)
+    return state.round - start >= math.ceil(protocol.walk_away_after * length)
+
+
+def _stage_over(protocol: Protocol, state: ProtocolState) -> bool:
+    """Whether the round just played (``state.round``) was the last of its stage."""
+    start, length = clock(protocol, state)
+    return state.round + 1 >= start + length
 
 
 def observe(
@@ -51,10 +81,13 @@ def observe(
     history: History,
 ) -> Observation:
     """The frozen observation of ``actor`` in the current round and stage."""
-    t = state.round
+    if protocol.ceasefire_issue is None:
+        t, deadline, time = state.round, protocol.deadline, protocol.times[state.round]
+    else:  # every stage has its own clock
+        t, deadline, time = stage_time(protocol, state)
     u, order, su, asc, acc, values, weights = view.parts[actor]
     return Observation(
-        t, protocol.deadline, protocol.times[t], actor, protocol.n, protocol.packages, u,
+        t, deadline, time, actor, protocol.n, protocol.packages, u,
         order, su, acc, float(reservation), history, on_table, values, weights,
         float(protocol.prepared.patience[actor]), asc, protocol.prepared.issue_rank,
     )
@@ -195,12 +228,18 @@ def conclude(
     new = ProtocolState(
         t + 1, state.view, active, turn, state.on_table if row is None else row, history,
         seen, state.ceasefire, state.ceasefire_round, all_walked, texts, objections,
+        stage_start=state.stage_start,
     )
     outcome = None
     event = ""
     if walked and _breaks_down(protocol, walked, active):
         event = WALK_AWAY
-    elif t + 1 >= protocol.deadline:
+    elif view.name == "ceasefire" and _stage_over(protocol, state):
+        # stage 1 ran out: stage 2 opens on the whole package, the ceasefire still open
+        new = ProtocolState(t + 1, ("package",), active, turn, None, (),
+                            (-math.inf,) * protocol.n, None, None, all_walked,
+                            stage_start=t + 1)
+    elif _stage_over(protocol, state):
         event = DEADLINE
     if event:
         outcome = Outcome(event, None, t, state.ceasefire, state.ceasefire_round, None,
@@ -231,20 +270,17 @@ def _settle(
         option = int(protocol.packages[row, issue])
         new = ProtocolState(
             t + 1, ("rest", issue, option), state.active, turn, None, (),
-            (-math.inf,) * protocol.n, option, t, state.walked,
+            (-math.inf,) * protocol.n, option, t, state.walked, stage_start=t + 1,
         )
         record = RoundRecord(t, view.name, proposer, row, responses, True, "ceasefire")
-        outcome = None
-        if t + 1 >= protocol.deadline:  # settled in the last round: no time for the rest
-            outcome = Outcome(DEADLINE, None, t, option, t, None, state.walked)
-        return StepResult(new, record, outcome)
+        return StepResult(new, record, None)  # stage 2 has its own clock
     ratified, ratification = protocol.on_agreement(
         state, view, row, parties, reservations, history
     )
     reason = STILLBORN if ratified is False else AGREEMENT
     new = ProtocolState(
         t + 1, state.view, state.active, turn, row, history, state.seen, state.ceasefire,
-        state.ceasefire_round, state.walked, texts, objections,
+        state.ceasefire_round, state.walked, texts, objections, stage_start=state.stage_start,
     )
     record = RoundRecord(t, view.name, proposer, row, responses, True, reason, (), ratification)
     outcome = Outcome(reason, row, t, state.ceasefire, state.ceasefire_round, ratified,
@@ -285,7 +321,7 @@ def _walk_outs(
 ) -> tuple[int, ...]:
     """The actors who leave at the end of this round (rules 1 and 2)."""
     expected = protocol.spec.walk_rule == "expected"
-    late = state.round >= protocol.walk_from
+    late = _late(protocol, state)
     out = []
     for a in state.active:
         if not protocol.can_walk(a):
@@ -294,18 +330,22 @@ def _walk_outs(
         if r > view.best[a]:
             out.append(a)
         elif expected:
-            if r > continuation_estimate(protocol, state.round, view, seen[a], a, history):
+            start, length = clock(protocol, state)
+            left = start + length - 1 - state.round
+            if r > continuation_estimate(protocol, left, view, seen[a], a, history,
+                                         state.round):
                 out.append(a)
         elif late and r > seen[a]:
             out.append(a)
     return tuple(out)
 
 
-def continuation_estimate(protocol: Protocol, t: int, view: StageView, seen: float, a: int,
-                          history: History) -> float:
+def continuation_estimate(protocol: Protocol, left: int, view: StageView, seen: float,
+                          a: int, history: History, t: int) -> float:
     """Actor ``a``'s estimate, after round ``t``, of what continuing the talks is worth.
 
-    ``max over k = 1..L of delta**k * min(best, seen + g * k)``: ``L`` rounds are left,
+    ``max over k = 1..L of delta**k * min(best, seen + g * k)``: ``L = left`` rounds are
+    left on the stage's clock,
     ``delta`` is its patience, ``best`` the most any candidate could give it, ``seen``
     the best the others have shown willingness toward (inside its acceptable set) and
     ``g >= 0`` the rate at which that has improved since the others first showed
@@ -314,7 +354,6 @@ def continuation_estimate(protocol: Protocol, t: int, view: StageView, seen: flo
     (one round shows no trend), and in the last round (the deadline ends the talks
     anyway).
     """
-    left = protocol.deadline - 1 - t
     if left <= 0 or seen == -math.inf:
         return math.inf
     shown = [(r, row) for r, p, row in history if p != a and view.acceptable[a][row]]

@@ -29,7 +29,7 @@ from sim.engine.protocols.records import (
     StepResult,
 )
 from sim.engine.protocols.registry import register
-from sim.engine.protocols.rounds import ask, conclude
+from sim.engine.protocols.rounds import ask, conclude, stage_time
 from sim.engine.protocols.rules import check_actor_list, unknown_actor_errors
 from sim.engine.settings import StrategySpec
 from sim.engine.strategies.registry import STRATEGIES
@@ -160,10 +160,11 @@ class SingleText(Protocol[SingleTextParams]):
             utilities, feasible = self.prepared.neutral_utilities, view.candidate
         else:
             utilities, feasible = view.utilities[m], view.acceptable[m]
+        local, length, time = stage_time(self, state)  # the current stage's clock
         obs = MediatorObservation(
-            round=state.round,
-            deadline=self.deadline,
-            relative_time=self.times[state.round],
+            round=local,
+            deadline=length,
+            relative_time=time,
             packages=self.packages,
             radix=self.prepared.radix,
             utilities=utilities,

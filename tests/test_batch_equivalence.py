@@ -1,0 +1,140 @@
+"""The batched engine equals the per-run engine, field by field (issue 15, item 2).
+
+For random valid scenarios and seeds, with every registered protocol and strategy:
+`sim.engine.batch.simulate_many` gives, run by run, the `RunResult` of
+`sim.engine.api.run` (``collect=False``) with that seed (agreement, package, round,
+utilities, ratified, stillborn, Pareto optimality, Nash distance, reason, rounds, walk-outs),
+whatever the batch size and the order of the seeds. Configurations without a kernel fall
+back to the per-run engine with a reason (and are then trivially equal). The per-run
+engine is the reference implementation; these properties are what keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from strategies import budget, scenarios, seeds, strategy_names
+
+from sim.api import load, prepare
+from sim.engine.api import run
+from sim.engine.batch import Fallback, plan, run_batch, simulate_many
+from sim.engine.batch.engine import PROTOCOLS
+from sim.engine.batch.kernels import KERNELS
+from sim.engine.settings import RunConfig, StrategySpec
+from sim.scenario import compile_problem, run_config, validate_data
+
+KERNEL_STRATEGIES = tuple(sorted(c.name for c in KERNELS))
+KERNEL_PROTOCOLS = tuple(sorted(c.name for c in PROTOCOLS))
+SHIPPED = ["scenarios/alaska_summit.yaml", "scenarios/zelenskyy_at_table.yaml",
+           "scenarios/europe_split_at_table.yaml", "scenarios/trump_impatient.yaml"]
+
+
+def _setup(data: dict, package_only: bool):
+    if package_only:
+        data["protocol"].pop("ceasefire_issue", None)
+        data["protocol"]["sequencing"] = "package"
+    scenario = validate_data(data)
+    return prepare(compile_problem(scenario)), run_config(scenario)
+
+
+def _check(prepared, config, seed_list, rounds=None, note=True):
+    ref = [run(prepared, config, s, rounds, collect=False) for s in seed_list]
+    got, reason = simulate_many(prepared, config, seed_list, rounds)
+    if note:  # hypothesis statistics: how often the batch engine played the example
+        event(f"fallback: {reason}" if reason else "batched")
+    assert got == ref
+    if reason is None:  # batch-size and order independence
+        batch = plan(prepared, config, rounds)
+        assert not isinstance(batch, Fallback)
+        half = len(seed_list) // 2
+        assert run_batch(batch, seed_list[:half]) + run_batch(batch, seed_list[half:]) == ref
+        assert run_batch(batch, seed_list[::-1]) == ref[::-1]
+        assert [run_batch(batch, [s])[0] for s in seed_list[:2]] == ref[:2]
+    return reason
+
+
+@pytest.mark.parametrize("kind", KERNEL_STRATEGIES)
+@settings(max_examples=budget(15), deadline=None)
+@given(data=st.data())
+def test_batched_equals_per_run_for_every_kernel_strategy(kind, data):
+    """Each kernel strategy, on kernel protocols, against kernel strategies."""
+    scenario = data.draw(scenarios(protocol=True, protocol_kinds=KERNEL_PROTOCOLS,
+                                   strategies=True, strategy_kinds=(kind, *KERNEL_STRATEGIES),
+                                   max_packages=48, max_actors=4, max_deadline=10))
+    for actor in scenario["actors"].values():
+        if data.draw(st.booleans()):
+            actor["strategy"] = {"kind": kind}
+    prepared, config = _setup(scenario, package_only=data.draw(st.booleans()))
+    seed_list = data.draw(st.lists(seeds(), min_size=1, max_size=6, unique=True))
+    _check(prepared, config, seed_list)
+
+
+@pytest.mark.parametrize("kind", sorted(strategy_names()))
+@settings(max_examples=budget(6), deadline=None)
+@given(data=st.data())
+def test_batched_equals_per_run_for_every_registered_strategy(kind, data):
+    """Every registered strategy and protocol: batched or fallen back, the same runs."""
+    scenario = data.draw(scenarios(protocol=True, strategies=True,
+                                   strategy_kinds=(kind,), max_packages=48, max_actors=4,
+                                   max_deadline=8))
+    prepared, config = _setup(scenario, package_only=data.draw(st.booleans()))
+    seed_list = data.draw(st.lists(seeds(), min_size=1, max_size=4, unique=True))
+    _check(prepared, config, seed_list)
+
+
+@pytest.mark.parametrize("path", SHIPPED)
+def test_shipped_scenarios_batch_and_match(path):
+    """The scenarios the demo and question sweeps use get a batch plan, and match."""
+    scenario = load(path)
+    prepared, config = prepare(scenario), run_config(scenario)
+    assert not isinstance(plan(prepared, config), Fallback)
+    assert _check(prepared, config, list(range(40)), note=False) is None
+    assert _check(prepared, config, [7, 3], rounds=5, note=False) is None
+
+
+def test_a_strategy_without_a_kernel_falls_back_with_its_reason():
+    """A strategy class with no kernel (here ``hill_climber``) runs per run, named."""
+    scenario = load("scenarios/alaska_summit.yaml")
+    prepared, config = prepare(scenario), run_config(scenario)
+    names = prepared.problem.actors
+    i = names.index("russia")
+    specs = list(config.strategies)
+    specs[i] = StrategySpec(kind="hill_climber")
+    other = RunConfig(config.protocol, tuple(specs), config.dynamics)
+    got = plan(prepared, other)
+    assert isinstance(got, Fallback)
+    assert "hill_climber" in got.reason and "russia" in got.reason
+    results, reason = simulate_many(prepared, other, [1, 2])
+    assert reason == got.reason
+    assert results == [run(prepared, other, s, collect=False) for s in (1, 2)]
+
+
+def test_a_subclass_of_a_kernel_strategy_has_no_kernel():
+    """Kernels are keyed by exact class: a new strategy built on one falls back."""
+    from sim.engine.strategies.time_dependent import TimeDependent
+
+    class Derived(TimeDependent):
+        name = "derived_for_test"
+
+    assert Derived not in KERNELS
+    assert TimeDependent in KERNELS
+
+
+def test_a_batch_that_disagrees_with_the_per_run_engine_is_replayed(monkeypatch):
+    """The canary: a kernel out of step with its strategy never writes a wrong row."""
+    import dataclasses
+
+    import sim.engine.batch.many as many
+
+    scenario = load("scenarios/alaska_summit.yaml")
+    prepared, config = prepare(scenario), run_config(scenario)
+    real = many.run_batch
+
+    def stale(batch, seeds):  # as if a rule had changed under the kernel
+        return [dataclasses.replace(r, rounds=r.rounds + 1) for r in real(batch, seeds)]
+
+    monkeypatch.setattr(many, "run_batch", stale)
+    results, reason = simulate_many(prepared, config, [4, 5, 6])
+    assert reason is not None and "disagrees" in reason and "seed 4" in reason
+    assert results == [run(prepared, config, s, collect=False) for s in (4, 5, 6)]
