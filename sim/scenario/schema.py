@@ -35,13 +35,7 @@ from sim.scenario import kinds
 from sim.scenario.durability import DurabilitySpec, durability_errors
 from sim.scenario.kinds import IssueKindFields, LinearValues, ScaledValidation, ScaleRange
 from sim.scenario.sources import Source
-from sim.scenario.specs import (
-    DynamicsSpec,
-    ProtocolSpec,
-    StrategySpec,
-    equilibrium_errors,
-    reference_errors,
-)
+from sim.scenario.specs import DynamicsSpec, ProtocolSpec, StrategySpec, reference_errors
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
 SnakeId = Annotated[str, Field(pattern=SNAKE, description="snake_case identifier")]
@@ -394,11 +388,8 @@ def _engine_reference_errors(scenario: Scenario) -> list[InitErrorDetails]:
     """Errors where protocol/dynamics/strategy settings name unknown actors or issues."""
     out = []
     found = reference_errors(
-        tuple(scenario.actors), tuple(scenario.issues), scenario.protocol, scenario.dynamics
-    )
-    found += equilibrium_errors(
+        tuple(scenario.actors), tuple(scenario.issues), scenario.protocol, scenario.dynamics,
         {a: actor.strategy or scenario.default_strategy for a, actor in scenario.actors.items()},
-        scenario.protocol,
     )
     for loc, msg in found:
         out.append(

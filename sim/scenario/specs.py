@@ -124,6 +124,7 @@ def reference_errors(
     issues: Sequence[str],
     protocol: settings.ProtocolSpec | None,
     dynamics: settings.DynamicsSpec | None,
+    strategies: Mapping[str, settings.StrategySpec | None] | None = None,
 ) -> list[tuple[Loc, str]]:
     """Locate references to unknown actors, issues or state variables in the engine slots.
 
@@ -132,6 +133,7 @@ def reference_errors(
         issues: the scenario's issue ids.
         protocol: its protocol settings, if any.
         dynamics: its dynamics, if any.
+        strategies: actor id -> its strategy (for `equilibrium_errors`), if given.
 
     Returns:
         ``(field path, message)`` pairs, in field order.
@@ -142,6 +144,8 @@ def reference_errors(
         errors.extend(_protocol_errors(actors, list(issues), protocol))
     if dynamics is not None:
         errors.extend(_dynamics_errors(actors, dynamics))
+    if strategies is not None:
+        errors.extend(equilibrium_errors(strategies, protocol))
     return errors
 
 
