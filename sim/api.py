@@ -54,6 +54,8 @@ __all__ = ["analysis_json", "analyze", "load", "model", "prepare", "score", "sim
 Source = Scenario | str | Path | Mapping[str, Any]
 #: The horizons `solve` knows.
 HORIZONS = ("finite", "infinite")
+#: The no-deal conventions `solve` knows (``ProtocolSpec.disagreement``).
+DISAGREEMENTS = ("undiscounted", "discounted")
 
 
 def load(source: Source) -> Scenario:
@@ -219,7 +221,7 @@ def simulate(
 
 def solve(
     source: Source, rounds: int | None = None, prepared: Prepared | None = None,
-    horizon: str = "finite",
+    horizon: str = "finite", disagreement: str | None = None,
 ) -> SolveResult:
     """The subgame-perfect equilibrium of the scenario's protocol (``negsim solve``).
 
@@ -229,6 +231,9 @@ def solve(
         prepared: the scenario's precomputation, to reuse it.
         horizon: ``finite`` (backward induction to the deadline) or ``infinite`` (the
             stationary equilibrium of the never-ending game, `sim.engine.solve_infinite`).
+        disagreement: overrides ``protocol.disagreement``, the no-deal convention
+            (``undiscounted``, the agents', or ``discounted``; README, "Patience and the
+            no-deal value").
 
     Raises:
         UserError: the scenario has no protocol, or the options conflict.
@@ -242,13 +247,19 @@ def solve(
         raise UserError(f"{scenario.name}: protocol: the scenario has no protocol to solve")
     if horizon not in HORIZONS:
         raise UserError(f"--horizon: unknown horizon '{horizon}'; allowed: finite, infinite")
+    protocol = scenario.protocol
+    if disagreement is not None:
+        if disagreement not in DISAGREEMENTS:
+            raise UserError(f"--disagreement: unknown no-deal convention '{disagreement}'; "
+                            f"allowed: {', '.join(DISAGREEMENTS)}")
+        protocol = protocol.model_copy(update={"disagreement": disagreement})
     if horizon == "infinite":
         if rounds is not None:
             raise UserError("--rounds: the infinite horizon has no deadline to override; "
                             "drop --rounds or use --horizon finite")
         problem = compile_problem(scenario) if prepared is None else prepared.problem
-        return solve_infinite(problem, scenario.protocol, prepared)
-    return solve_protocol(_prepared(scenario, prepared), scenario.protocol, rounds)
+        return solve_infinite(problem, protocol, prepared)
+    return solve_protocol(_prepared(scenario, prepared), protocol, rounds)
 
 
 def _prepared(scenario: Scenario, prepared: Prepared | None) -> Prepared:

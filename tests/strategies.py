@@ -59,6 +59,7 @@ __all__ = [
     "budget",
     "conditions",
     "dynamics_specs",
+    "fit_equilibrium",
     "interactions",
     "n_packages",
     "package_space",
@@ -697,10 +698,28 @@ def scenarios(
         data["dynamics"] = draw(dynamics_specs(actor_ids, max_deadline))
     if draw(st.booleans()):
         data["description"] = "A generated scenario."
-    return data
+    return fit_equilibrium(data)
 
 
 # --------------------------------------------------------------------------- helpers
+def fit_equilibrium(data: dict) -> dict:
+    """``data`` with every equilibrium-playing strategy (``needs_equilibrium``) replaced
+    by ``reservation_aware`` where the protocol defines no equilibrium (the schema refuses
+    that combination)."""
+    from sim.engine import protocols
+    from sim.engine.strategies import registry
+
+    kind = (data.get("protocol") or {}).get("kind")
+    if kind is None or protocols.get(kind).solvable:
+        return data
+    specs = [a.get("strategy") for a in data["actors"].values()]
+    specs.append(data.get("default_strategy"))
+    for spec in specs:
+        if spec and registry.get(spec["kind"]).needs_equilibrium:
+            spec["kind"], spec["params"] = "reservation_aware", {}
+    return data
+
+
 def permute_scenario(
     data: dict, actor_order: list[str] | None = None, issue_order: list[str] | None = None
 ) -> dict:

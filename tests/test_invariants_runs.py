@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from strategies import (
     agenda_allows,
     budget,
+    fit_equilibrium,
     package_space,
     permute_scenario,
     scenarios,
@@ -152,7 +153,7 @@ def runs_playing(draw, kind: str, **overrides) -> Run:
     other = strategy_specs()
     for actor in data["actors"].values():
         actor["strategy"] = draw(st.one_of(mine, mine, other))
-    return Run(data, draw(seeds()))
+    return Run(fit_equilibrium(data), draw(seeds()))
 
 
 # --------------------------------------------------------------------------- 1. red lines

@@ -414,6 +414,25 @@ def test_walk_out_that_leaves_the_quota_unreachable_breaks_the_talks():
     assert res.reason == "walk_away" and res.walked_out == ("c",) and res.rounds == 6
 
 
+def test_expected_walk_rule_leaves_once_the_trend_says_continuing_is_not_worth_it():
+    # same table: c has seen a's and b's unmoving asks (0.15 to it) in rounds 0 and 1, so
+    # its estimate of continuing is patience * 0.15 < 0.6 after round 1, whatever
+    # walk_away_after says (the expectation rule does not read it)
+    walked = []
+    for after in (0.0, 1.0):
+        sc = make({"kind": "alternating_offers", "deadline": 10, "walk_away_after": after,
+                   "walk_rule": "expected", "acceptance": {"veto": ["a", "b"], "quota": 0}},
+                  three(HARD, HARD, HARD, ra=0.0, rb=0.0, rc=0.6, c_values=MIDDLE))
+        res = simulate(sc, 0)
+        walked.append(list(res.trace["walked"]))
+        assert res.walked_out == ("c",) and res.trace["walked"].iloc[1] == "c"
+    assert walked[0] == walked[1]
+    sc = make({"kind": "alternating_offers", "deadline": 10, "walk_away_after": 1.0,
+               "acceptance": {"veto": ["a", "b"], "quota": 0}},
+              three(HARD, HARD, HARD, ra=0.0, rb=0.0, rc=0.6, c_values=MIDDLE))
+    assert simulate(sc, 0).walked_out == ()  # the threshold rule at 1.0 never judges
+
+
 def test_no_walk_away_when_switched_off():
     sc = make({"kind": "alternating_offers", "deadline": 10, "walk_away": False},
               three(rc=0.95))

@@ -33,6 +33,13 @@ def solve(
         str, typer.Option("--horizon", help="'finite' (to the deadline) or 'infinite' (the "
                           "stationary equilibrium of the never-ending game).")
     ] = "finite",
+    disagreement: Annotated[
+        str | None, typer.Option("--disagreement", help="The no-deal value: 'undiscounted' "
+                                 "(the agents' convention: the reservation value, available "
+                                 "in any round) or 'discounted' (paid at the deadline, "
+                                 "discounted to it). Default: the file's "
+                                 "protocol.disagreement, else undiscounted.")
+    ] = None,
 ) -> None:
     """Solve the protocol's subgame-perfect equilibrium: package, round, proposer, utilities.
 
@@ -44,12 +51,14 @@ def solve(
       negsim solve scenarios/zelenskyy_at_table.yaml
       negsim solve scenarios/validation/rubinstein_two_players.yaml --json
       negsim solve scenarios/zelenskyy_at_table.yaml --horizon infinite
+      negsim solve scenarios/alaska_summit.yaml --disagreement discounted
     """
     from sim.api import load
     from sim.api import solve as solve_scenario
 
     scenario = load(file)
-    result = solve_scenario(scenario, rounds=rounds, horizon=horizon)
+    result = solve_scenario(scenario, rounds=rounds, horizon=horizon,
+                            disagreement=disagreement)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
         return
@@ -93,5 +102,6 @@ def solve(
             f"({offer['probability']:.0%})" for offer in lottery[:4])
         more = f" and {len(lottery) - 4} more" if len(lottery) > 4 else ""
         console.print(escape(f"{a} proposes {shown}{more}"))
+    console.print(f"no-deal value: {result.disagreement}")
     for note in result.notes:
         console.print(f"note: {escape(note)}")

@@ -98,6 +98,7 @@ def sweep(
     except Aborted as exc:
         _stderr(exc.lines)
         raise typer.Exit(1) from None
+    _patience_warnings(experiment)
     if quiet:
         return
     for line in summary.repaired:
@@ -112,6 +113,14 @@ def sweep(
         f"{summary.out}: {summary.ran:,} runs{resumed} in {summary.seconds:.1f} s, "
         f"{summary.rate:,.1f} runs/s ({summary.workers} workers, {summary.chunks} chunks)"
     )
+
+
+def _patience_warnings(experiment: Path) -> None:
+    """Warn on stderr when a swept patience is read by no strategy of the experiment."""
+    from sim.experiment.patience import patience_warnings
+    from sim.experiment.plan import load_plan
+
+    _stderr(patience_warnings(load_plan(experiment)))
 
 
 def _stderr(lines: list[str]) -> None:

@@ -19,6 +19,12 @@ deadline passes without a deal every actor receives its disagreement value ``d_a
 ``delta_a**T * d_a`` by default (``discount_disagreement=True``: disagreement is "one
 round after the last round") or ``d_a`` undiscounted (``discount_disagreement=False``).
 
+Outside option (``outside_option=True``): every actor may also leave in any round with
+``d_a``, worth ``d_a`` in that round's units: thresholds become ``max(d, delta * C[t + 1])``
+(a round that passes is worth that much), so nobody accepts or proposes below ``d_a``.
+It is the agents' no-deal convention (`sim.engine.solve`, ``disagreement: undiscounted``);
+how one actor's departure changes the others' game is not modelled.
+
 Internally every continuation value is kept in *current-round* units: ``C[t, a]`` is what
 actor ``a`` expects if round ``t`` is reached, measured so that a deal in round ``t`` on
 ``j`` is worth ``U[j, a]``. Waiting one round is then worth ``delta_a * C[t + 1, a]``, and
@@ -156,6 +162,7 @@ def solve_alternating(
     quota: int | None = None,
     *,
     discount_disagreement: bool = True,
+    outside_option: bool = False,
     tol: float = 1e-9,
 ) -> SPEResult:
     """Solve stacked alternating offers with a deterministic proposer cycle.
@@ -176,6 +183,7 @@ def solve_alternating(
         quota: how many of the remaining responders must accept (None: all of them).
         discount_disagreement: if True disagreement is worth ``delta**T * d`` at round 0,
             otherwise ``d``.
+        outside_option: every actor may take ``d`` in any round (module docstring).
         tol: acceptance and tie tolerance (see the module docstring).
 
     Returns:
@@ -199,7 +207,7 @@ def solve_alternating(
         return row, (payoff if payoff is not None else wait)
 
     terminal = _terminal(d, delta, T, discount_disagreement)
-    plan, C = _backward_induction(terminal, delta, (T,), play)
+    plan, C = _backward_induction(terminal, delta, (T,), play, d if outside_option else None)
 
     agreed_rounds = np.flatnonzero(plan >= 0)
     if agreed_rounds.size == 0:
@@ -218,6 +226,7 @@ def _backward_induction(
     delta: FloatArray,
     plan_shape: tuple[int, ...],
     play: Callable[[int, FloatArray], tuple[int | IntArray, FloatArray]],
+    floor: FloatArray | None = None,
 ) -> tuple[IntArray, FloatArray]:
     """Continuation values ``C`` from the terminal row back to round 0, and the plan.
 
@@ -228,6 +237,8 @@ def _backward_induction(
         play: ``play(t, wait)`` plays round ``t`` against the continuation thresholds
             ``wait = delta * C[t + 1]`` and returns the round's plan entry (-1 where the
             round passes) and its payoff row ``C[t]``.
+        floor: shape (n,), the outside options: thresholds are
+            ``max(floor, delta * C[t + 1])`` (None: no outside option).
 
     Returns:
         ``(plan, C)``: the plan (int64, -1 filled) and ``C`` of shape (T + 1, n).
@@ -237,7 +248,8 @@ def _backward_induction(
     C[T] = terminal
     plan = np.full(plan_shape, -1, dtype=np.int64)
     for t in range(T - 1, -1, -1):
-        plan[t], C[t] = play(t, delta * C[t + 1])
+        wait = delta * C[t + 1]
+        plan[t], C[t] = play(t, wait if floor is None else np.maximum(wait, floor))
     return plan, C
 
 

@@ -39,6 +39,7 @@ def solve_random_proposer(
     quota: int | None = None,
     *,
     discount_disagreement: bool = True,
+    outside_option: bool = False,
     ties: str = TIES_UNIFORM,
     tol: float = 1e-9,
 ) -> SPEResult:
@@ -61,6 +62,8 @@ def solve_random_proposer(
         veto: actor indices whose acceptance is required (None: nobody).
         quota: how many of the remaining responders must accept (None: all of them).
         discount_disagreement: if True disagreement is worth ``delta**T * d`` at round 0.
+        outside_option: every actor may take ``d`` in any round (`sim.core.solver`):
+            thresholds are floored at ``d``.
         ties: ``"uniform"`` (expected values average the proposer's tie set) or
             ``"first"`` (the deterministic tie-break only).
         tol: acceptance and tie tolerance.
@@ -87,7 +90,8 @@ def solve_random_proposer(
         return _expected_round(book, proposers, prob, wait, ties)
 
     terminal = _terminal(d, delta, T, discount_disagreement)
-    plan, C = _backward_induction(terminal, delta, (T, n), play)
+    plan, C = _backward_induction(terminal, delta, (T, n), play,
+                                  d if outside_option else None)
 
     deal_prob = (plan >= 0).astype(np.float64) @ prob  # (T,): P(deal | round t reached)
     if T == 0:

@@ -104,6 +104,10 @@ class NegotiationModel(mesa.Model):
                        _build_strategy(config.strategies[i], self.rng, actor))
             for i, actor in enumerate(problem.actors)
         )
+        if any(n.strategy.needs_equilibrium for n in self.negotiators):
+            from sim.engine.equilibrium_play import bind_equilibrium
+
+            bind_equilibrium(self.negotiators, prepared, config.protocol, rounds)
         mediator = self.protocol.mediator()
         self.mediator: Mediator | None = None
         if mediator is not None:

@@ -114,6 +114,20 @@ class ProtocolSpec(_Model):
         "the others have shown willingness toward beats its reservation value (before "
         "that, only when nothing left on the agenda does).",
     )
+    walk_rule: Literal["seen", "expected"] = Field(
+        default="seen",
+        description="Rule 2 of walking away: 'seen' (from walk_away_after on, leave when "
+        "nothing the others have shown beats the reservation value) or 'expected' (in any "
+        "round, leave when the discounted estimate of what continuing is worth, from the "
+        "offers seen, their trend, the patience and the time left, falls below it; "
+        "walk_away_after is then unused).",
+    )
+    disagreement: Literal["undiscounted", "discounted"] = Field(
+        default="undiscounted",
+        description="The solver's no-deal value: 'undiscounted' (default, as the agents: no "
+        "deal is worth the reservation value whenever it happens, and any actor may take it "
+        "in any round) or 'discounted' (no deal only at the deadline, discounted to it).",
+    )
     params: dict[str, Any] = Field(default_factory=dict, description="Protocol parameters.")
 
 

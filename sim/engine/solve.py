@@ -14,9 +14,14 @@ How a protocol maps onto the solver
     actor's red lines and the agenda constraints as acceptability (further restricted
     where the game says so, e.g. the summit to what its ratifiers would ratify), its
     *base* reservation value as its disagreement payoff and its patience as its discount
-    factor. The war dynamics are not part of the equilibrium (reservation values are held
-    at their base values), and ``ceasefire_first`` sequencing is not modelled (the
-    package game is solved); both are stated in ``notes``.
+    factor. The no-deal value follows ``ProtocolSpec.disagreement``: ``undiscounted``
+    (the default, the agents' convention) lets every actor take its reservation value in
+    any round, so no equilibrium gives an accepting actor less (``outside_option`` of the
+    solver); ``discounted`` pays it only at the deadline, worth ``delta**T * d`` at round
+    0, so a patient-enough rival can push an actor below it. The war dynamics are not part
+    of the equilibrium (reservation values are held at their base values), and
+    ``ceasefire_first`` sequencing is not modelled (the package game is solved); both are
+    stated in ``notes``.
 
     * ``alternating``: `solve_alternating` with the seats' proposer order.
     * ``random``: `solve_random_proposer` with the recognition probabilities.
@@ -33,7 +38,7 @@ What a result reports besides the equilibrium package
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -47,7 +52,7 @@ from sim.engine.protocols import PROTOCOLS, Game, Unsolvable
 from sim.engine.settings import ProtocolSpec
 from sim.errors import UserError
 
-__all__ = ["SolveError", "SolveResult", "solvable", "solve"]
+__all__ = ["SolveError", "SolveResult", "game_of", "solvable", "solve", "solve_game"]
 
 #: Decimals kept for utilities in `SolveResult.to_json`.
 JSON_DECIMALS = 6
@@ -79,6 +84,7 @@ class SolveResult:
         converged: infinite horizon: whether the profile is an exact equilibrium.
         residual: infinite horizon: its largest deviation gain or acceptance shortfall.
         problem: the solved problem (for package names and scores).
+        disagreement: the no-deal convention solved (``ProtocolSpec.disagreement``).
     """
 
     package: dict[str, str] | None
@@ -96,6 +102,7 @@ class SolveResult:
     converged: bool | None = None
     residual: float | None = None
     problem: Any = field(default=None, compare=False, repr=False)
+    disagreement: str = "undiscounted"
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON-ready dict.
@@ -103,7 +110,7 @@ class SolveResult:
         Keys: ``package``, ``round``, ``proposer``, ``utilities`` and, added,
         ``scores``, ``values``, ``offers`` (seat id -> ``[{package, probability,
         utilities}]``), ``agreement_probability``, ``horizon``, ``converged``,
-        ``residual`` and ``notes``.
+        ``residual``, ``notes`` and ``disagreement`` (the no-deal convention).
         """
         r = JSON_DECIMALS
         return {
@@ -120,6 +127,7 @@ class SolveResult:
             "converged": self.converged,
             "residual": None if self.residual is None else round(self.residual, 12),
             "notes": list(self.notes),
+            "disagreement": self.disagreement,
         }
 
 
@@ -166,7 +174,8 @@ def solve(prepared: Prepared, spec: ProtocolSpec, rounds: int | None = None) -> 
         SolveError: the protocol has no equilibrium (e.g. ``single_text``).
     """
     game = game_of(prepared, spec, rounds)
-    return _result(prepared, spec.kind, game, _solve_game(prepared, game))
+    spe = solve_game(prepared, game, spec.disagreement)
+    return replace(_result(prepared, spec.kind, game, spe), disagreement=spec.disagreement)
 
 
 def game_of(prepared: Prepared, spec: ProtocolSpec, rounds: int | None = None) -> Game:
@@ -187,8 +196,10 @@ def game_of(prepared: Prepared, spec: ProtocolSpec, rounds: int | None = None) -
         ) from None
 
 
-def _solve_game(prepared: Prepared, game: Game) -> SPEResult:
-    """Run the solver the game's form names."""
+def solve_game(prepared: Prepared, game: Game, disagreement: str = "undiscounted"
+                ) -> SPEResult:
+    """Run the solver the game's form names under the no-deal convention."""
+    outside = disagreement == "undiscounted"
     seats = list(game.seats)
     U = np.asarray(prepared.U[:, seats])
     acceptable = prepared.agenda_ok[:, None] & prepared.red_ok[:, seats]
@@ -201,12 +212,14 @@ def _solve_game(prepared: Prepared, game: Game) -> SPEResult:
         if game.probabilities is None:
             raise ValueError("a random-proposer game needs recognition probabilities")
         return solve_random_proposer(
-            U, acceptable, d, delta, game.deadline, game.probabilities, veto, game.quota
+            U, acceptable, d, delta, game.deadline, game.probabilities, veto, game.quota,
+            outside_option=outside,
         )
     if game.form != "alternating":
         raise ValueError(f"unknown game form '{game.form}'")
     return solve_alternating(
-        U, acceptable, d, delta, game.deadline, list(range(len(seats))), veto, game.quota
+        U, acceptable, d, delta, game.deadline, list(range(len(seats))), veto, game.quota,
+        outside_option=outside,
     )
 
 

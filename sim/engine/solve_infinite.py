@@ -216,7 +216,7 @@ def _make(problem: Problem, spec: ProtocolSpec, game: Game, first: tuple[int, in
         package=package, row=row, round=round_, proposer=proposer, utilities=utilities,
         protocol=spec.kind, agreement_probability=0.0 if first is None else 1.0, notes=notes,
         spe=raw, values=values, offers=offers, horizon="infinite", converged=converged,
-        residual=residual, problem=problem,
+        residual=residual, problem=problem, disagreement=spec.disagreement,
     )
 
 

@@ -11,7 +11,8 @@ Core objects:
     build_design: the `Design` for an experiment's axes.
     run_seed: the 63-bit seed of one run, from ``SeedSequence(experiment seed,
         spawn_key=(point_id, replicate))``, or ``spawn_key=(replicate,)`` with common random
-        numbers: independent of executor, worker count or chunking.
+        numbers (``crn``, on by default; ``common_seeds`` is the same switch): independent of
+        executor, worker count or chunking.
 
 Mapping a unit coordinate ``u`` in [0, 1) to a level (samplers): continuous ranges take
 ``low + u * (high - low)``; integer ranges split [0, 1) into one equal cell per integer;

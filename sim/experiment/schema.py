@@ -222,6 +222,11 @@ class Experiment(_Model):
         le=10_000,
         description="Override the protocol deadline (rounds) of every run.",
     )
+    common_seeds: bool = Field(
+        default=False,
+        description="The same switch as 'crn' (common random numbers), under an older name: "
+        "true turns crn on (it is on by default); true with crn: false is refused.",
+    )
 
     @model_validator(mode="after")
     def _unique_paths(self) -> Experiment:
@@ -232,6 +237,9 @@ class Experiment(_Model):
             )
         if self.claim is not None and not self.levers:
             raise PydanticCustomError("claim", "a claim compares lever settings: add 'levers'")
+        if self.common_seeds and not self.crn:
+            raise PydanticCustomError(
+                "common_seeds", "common_seeds: true is crn: true; drop one of the two")
         if self.claim is not None:
             names = {p.path for p in self.levers}
             for side in ("a", "b"):

@@ -388,7 +388,8 @@ def _engine_reference_errors(scenario: Scenario) -> list[InitErrorDetails]:
     """Errors where protocol/dynamics/strategy settings name unknown actors or issues."""
     out = []
     found = reference_errors(
-        tuple(scenario.actors), tuple(scenario.issues), scenario.protocol, scenario.dynamics
+        tuple(scenario.actors), tuple(scenario.issues), scenario.protocol, scenario.dynamics,
+        {a: actor.strategy or scenario.default_strategy for a, actor in scenario.actors.items()},
     )
     for loc, msg in found:
         out.append(

@@ -44,6 +44,7 @@ __all__ = [
     "SpecSource",
     "StateVar",
     "StrategySpec",
+    "equilibrium_errors",
     "reference_errors",
 ]
 
@@ -123,6 +124,7 @@ def reference_errors(
     issues: Sequence[str],
     protocol: settings.ProtocolSpec | None,
     dynamics: settings.DynamicsSpec | None,
+    strategies: Mapping[str, settings.StrategySpec | None] | None = None,
 ) -> list[tuple[Loc, str]]:
     """Locate references to unknown actors, issues or state variables in the engine slots.
 
@@ -131,6 +133,7 @@ def reference_errors(
         issues: the scenario's issue ids.
         protocol: its protocol settings, if any.
         dynamics: its dynamics, if any.
+        strategies: actor id -> its strategy (for `equilibrium_errors`), if given.
 
     Returns:
         ``(field path, message)`` pairs, in field order.
@@ -141,6 +144,8 @@ def reference_errors(
         errors.extend(_protocol_errors(actors, list(issues), protocol))
     if dynamics is not None:
         errors.extend(_dynamics_errors(actors, dynamics))
+    if strategies is not None:
+        errors.extend(equilibrium_errors(strategies, protocol))
     return errors
 
 
@@ -198,4 +203,32 @@ def _dynamics_errors(actors: list[str], d: settings.DynamicsSpec) -> list[tuple[
     for a in d.audience_costs:  # issue 11: the negotiators' domestic constraints
         if a not in actors:
             errors.append((("dynamics", "audience_costs", a), _unknown("actor", a, actors)))
+    return errors
+
+
+def equilibrium_errors(
+    strategies: Mapping[str, settings.StrategySpec | None],
+    protocol: settings.ProtocolSpec | None,
+) -> list[tuple[Loc, str]]:
+    """Equilibrium-playing strategies under a protocol the solver does not handle.
+
+    A strategy with ``needs_equilibrium`` is located at ``actors.<id>.strategy.kind``.
+
+    Args:
+        strategies: actor id -> its strategy spec (None: the default).
+        protocol: the protocol settings, if any.
+    """
+    if protocol is None or protocol.kind not in PROTOCOLS:
+        return []
+    if PROTOCOLS.get(protocol.kind).solvable:
+        return []
+    solvable = ", ".join(n for n, c in sorted(PROTOCOLS.classes().items()) if c.solvable)
+    errors: list[tuple[Loc, str]] = []
+    for actor, spec in strategies.items():
+        if spec is None or spec.kind not in STRATEGIES:
+            continue
+        if getattr(STRATEGIES.get(spec.kind), "needs_equilibrium", False):
+            errors.append((("actors", actor, "strategy", "kind"),
+                           f"{spec.kind} plays the subgame-perfect equilibrium, which "
+                           f"{protocol.kind} does not define; use it with {solvable}"))
     return errors

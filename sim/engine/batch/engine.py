@@ -106,6 +106,8 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
     if config.dynamics is not None and config.dynamics.audience_costs:
         return Fallback("audience costs have no batch kernel")
     seats = protocol.seats
+    if protocol.walk_away and config.protocol.walk_rule != "seen":
+        return Fallback(f"walk_rule {config.protocol.walk_rule} has no batch kernel")
     if protocol.walk_away:
         for a in seats:
             if protocol.can_walk(a) and not _breaks_alone(protocol, a):

@@ -58,13 +58,14 @@ Walking away (when ``ProtocolSpec.walk_away``)
     its current reservation value ``r_a`` with two numbers of the current stage:
 
     1. ``best_a``: the most it could get from any candidate package inside its own
-       acceptable set. If ``r_a > best_a`` nothing left on the agenda beats no deal: it
-       leaves, in any round.
+       acceptable set; ``r_a > best_a`` makes it leave, in any round.
     2. ``seen_a``: the most it could get from a package that somebody other than ``a`` has
        shown willingness toward in this stage (proposed it, drafted it, or accepted it)
        and that lies inside ``a``'s acceptable set (``-inf`` if none). From round
        ``ceil(walk_away_after * deadline)`` on, ``r_a > seen_a`` makes it leave: the
        others have had time to show what they would give, and it is not enough.
+       ``walk_rule: expected``: rule 2 is instead ``r_a`` above the discounted value of
+       continuing (`sim.engine.protocols.rounds.continuation_estimate`), in any round.
 
     A walk-out by a veto actor, a mediator that is a party, or one that leaves the quota
     unreachable (or fewer than two parties at the table) breaks the talks down; otherwise

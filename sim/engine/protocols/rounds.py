@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from sim.engine.observation import Observation, Response
 from sim.engine.prepared import StageView
 from sim.engine.protocols.base import Protocol, relative_times
@@ -222,7 +224,7 @@ def conclude(
         if row is not None:
             supporters = accepted if proposer is None else (proposer, *accepted)
             seen = _update_seen(seen, view, row, supporters, active)
-        walked = _walk_outs(protocol, state, view, seen, reservations)
+        walked = _walk_outs(protocol, state, view, seen, reservations, history)
         if walked:
             active = tuple(a for a in active if a not in walked)
             all_walked = all_walked + walked
@@ -327,17 +329,54 @@ def _walk_outs(
     view: StageView,
     seen: tuple[float, ...],
     reservations: Sequence[float],
+    history: History = (),
 ) -> tuple[int, ...]:
     """The actors who leave at the end of this round (rules 1 and 2)."""
+    expected = protocol.spec.walk_rule == "expected"
     late = _late(protocol, state)
     out = []
     for a in state.active:
         if not protocol.can_walk(a):
             continue
         r = reservations[a]
-        if r > view.best[a] or (late and r > seen[a]):
+        if r > view.best[a]:
+            out.append(a)
+        elif expected:
+            start, length = clock(protocol, state)
+            left = start + length - 1 - state.round
+            if r > continuation_estimate(protocol, left, view, seen[a], a, history,
+                                         state.round):
+                out.append(a)
+        elif late and r > seen[a]:
             out.append(a)
     return tuple(out)
+
+
+def continuation_estimate(protocol: Protocol, left: int, view: StageView, seen: float,
+                          a: int, history: History, t: int) -> float:
+    """Actor ``a``'s estimate, after round ``t``, of what continuing the talks is worth.
+
+    ``max over k = 1..L of delta**k * min(best, seen + g * k)``: ``L = left`` rounds are
+    left on the stage's clock,
+    ``delta`` is its patience, ``best`` the most any candidate could give it, ``seen``
+    the best the others have shown willingness toward (inside its acceptable set) and
+    ``g >= 0`` the rate at which that has improved since the others first showed
+    something acceptable to it (from the stage history). ``inf`` (no case for leaving)
+    until the others have proposed something acceptable to it in two different rounds
+    (one round shows no trend), and in the last round (the deadline ends the talks
+    anyway).
+    """
+    if left <= 0 or seen == -math.inf:
+        return math.inf
+    shown = [(r, row) for r, p, row in history if p != a and view.acceptable[a][row]]
+    if len({r for r, _ in shown}) < 2:  # offers of one round show no trend yet
+        return math.inf
+    t0, row0 = shown[0]
+    g = max(0.0, (seen - float(view.utilities[a][row0])) / max(t - t0, 1))
+    delta = float(protocol.prepared.patience[a])
+    best = float(view.best[a])
+    k = np.arange(1, left + 1, dtype=np.float64)
+    return float(np.max(delta ** k * np.minimum(best, seen + g * k)))
 
 
 def _breaks_down(protocol: Protocol, walked: tuple[int, ...], active: tuple[int, ...]) -> bool:
