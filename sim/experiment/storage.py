@@ -299,13 +299,15 @@ class ResultsDir:
                 pending[-1].write_bytes(data)
             self.parts.extend(records)
             self.write_manifest(sync_dir=False)
-        except OSError as exc:
+        except BaseException as exc:  # not committed: the manifest does not record them
             if records and self.parts[-len(records):] == records:
-                del self.parts[-len(records):]  # not committed: the manifest does not record them
+                del self.parts[-len(records):]
             for p in pending:
                 with contextlib.suppress(OSError):
                     p.unlink()
-            raise _cannot_write(pending[-1] if pending else self.runs, exc) from None
+            if isinstance(exc, OSError):
+                raise _cannot_write(pending[-1] if pending else self.runs, exc) from None
+            raise
         for p, record in zip(pending, records, strict=True):
             try:
                 os.replace(p, self.runs / record.name)
