@@ -57,7 +57,8 @@ def _runs(plan, n: int | None = None) -> list[tuple[int, int, int]]:
     reps = plan.experiment.replicates
     seed = plan.experiment.seed
     n = plan.n_runs if n is None else n
-    return [(r // reps, r % reps, run_seed(seed, r // reps, r % reps)) for r in range(n)]
+    crn = plan.experiment.crn
+    return [(r // reps, r % reps, run_seed(seed, r // reps, r % reps, crn)) for r in range(n)]
 
 
 def _point(plan, point_id: int):
@@ -105,7 +106,7 @@ class BatchNegotiation(NegotiationModel):
         reps = plan.experiment.replicates
         point_id, replicate = divmod(run_id, reps)
         scenario, prepared = _point(plan, point_id)
-        seed = run_seed(plan.experiment.seed, point_id, replicate)
+        seed = run_seed(plan.experiment.seed, point_id, replicate, plan.experiment.crn)
         super().__init__(
             prepared,
             run_config(scenario),

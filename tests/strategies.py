@@ -172,7 +172,8 @@ def _reservations(top: float) -> st.SearchStrategy[float]:
     )
 
 
-_PATIENCE = st.one_of(st.sampled_from(PATIENCE_GRID), st.floats(0.0, 1.0, exclude_min=True))
+# A positive patience is at least 1e-6 (sim.scenario.bounds.MIN_PATIENCE).
+_PATIENCE = st.one_of(st.sampled_from(PATIENCE_GRID), st.floats(1e-6, 1.0))
 _DELTA = st.one_of(st.sampled_from(DELTA_GRID), st.floats(-1.0, 1.0))
 _TRUE_FIRST = st.sampled_from([True, False])
 

@@ -15,10 +15,10 @@ from sim.experiment.runner import SweepOptions, sweep
 
 DATA = Path(__file__).parent / "data" / "sweep"
 TOP = {"n_runs", "agreement_rate", "stillborn_rate", "reached", "never_reached_feasible",
-       "spe", "by_point"}
+       "spe", "by_point", "agreement_rate_ci", "stillborn_rate_ci", "robustness"}
 POINT = {"point_id", "params", "n_runs", "agreement_rate", "stillborn_rate", "reached",
-         "never_reached_feasible", "spe"}
-REACHED = {"package", "count", "share", "pareto_optimal", "nash_distance"}
+         "never_reached_feasible", "spe", "agreement_rate_ci", "stillborn_rate_ci"}
+REACHED = {"package", "count", "share", "share_ci", "pareto_optimal", "nash_distance"}
 # issue 12: keys added for ceasefire-only outcomes and durability (never renamed or dropped)
 DURABLE = {"ceasefire_only_rate", "outcome_shares", "ceasefire_only", "ranked_by_durable_value"}
 TOP |= DURABLE
@@ -114,3 +114,30 @@ def test_readable_form_prints_tables(results, capsys):
     text = capsys.readouterr().out
     assert "By design point" in text
     assert "30 runs" in text
+
+
+def _wilson_by_hand(k: int, n: int) -> tuple[float, float]:
+    z = 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    return centre - half, centre + half
+
+
+def test_intervals_are_wilson_of_the_counts(results, capsys):
+    out = results[0]
+    doc = cli_json(out, capsys)
+    runs = pd.read_parquet(out / "runs")
+    k, n = int(runs["agreement"].sum()), len(runs)
+    assert doc["agreement_rate_ci"] == pytest.approx(_wilson_by_hand(k, n), abs=1e-6)
+    k = int(runs["stillborn"].sum())
+    assert doc["stillborn_rate_ci"] == pytest.approx(_wilson_by_hand(k, n), abs=1e-6)
+    for p in doc["by_point"]:
+        here = runs[runs["point_id"] == p["point_id"]]
+        k = int(here["agreement"].sum())
+        assert p["agreement_rate_ci"] == pytest.approx(_wilson_by_hand(k, len(here)), abs=1e-6)
+        assert p["agreement_rate_ci"][0] <= p["agreement_rate"] <= p["agreement_rate_ci"][1]
+    agreed = int(runs["agreement"].sum())
+    for e in doc["reached"]:
+        assert e["share_ci"] == pytest.approx(_wilson_by_hand(e["count"], agreed), abs=1e-6)
+    assert doc["robustness"] is None

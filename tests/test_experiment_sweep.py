@@ -49,7 +49,8 @@ def test_columns_are_the_contract(baseline):
     _, table = baseline
     expected = [
         ("run_id", pa.int64()), ("point_id", pa.int64()), ("replicate", pa.int32()),
-        ("seed", pa.int64()), ("param.protocol.kind", pa.string()),
+        ("seed", pa.int64()), ("policy_id", pa.int64()), ("sample_id", pa.int64()),
+        ("param.protocol.kind", pa.string()),
         ("param.actors.b.patience", pa.float64()), ("agreement", pa.bool_()),
         ("pkg.ceasefire", pa.string()), ("pkg.land", pa.string()), ("round", pa.int32()),
         ("u.a", pa.float64()), ("u.b", pa.float64()), ("u.c", pa.float64()),
@@ -78,7 +79,7 @@ def test_rows_equal_direct_simulate_calls(baseline):
     for r in rows[::7]:
         values = [r[f"param.{ax.path}"] for ax in plan.axes]
         scenario = validate_data(plan.scenario_dict(values))
-        assert r["seed"] == run_seed(7, r["point_id"], r["replicate"])
+        assert r["seed"] == run_seed(7, r["point_id"], r["replicate"], crn=True)
         res = simulate(scenario, r["seed"], collect=False)
         assert r["agreement"] == res.agreement and r["reason"] == res.reason
         assert r["stillborn"] == res.stillborn and r["round"] == res.round

@@ -124,12 +124,11 @@ class Run:
         return within_red_lines(self.data, actor, pkg)
 
     def utility(self, actor: str, stage: str, row: int) -> float:
-        """The actor's utility of ``row`` in ``stage`` (brute-force reference)."""
+        """The actor's utility of ``row`` in ``stage`` (brute-force reference).
+
+        Every stage values a row as a whole package: in stage 1 of ``ceasefire_first`` the
+        row is the ceasefire option's stage-2 anchor (`Prepared.anchors`)."""
         a = self.actors.index(actor)
-        if stage == "ceasefire":
-            issue = self.ceasefire_issue
-            option = self.package(row)[issue]
-            return float(self.data["actors"][actor]["values"][issue]["value"][option])
         pkg = tuple(int(x) for x in self.result.table.packages[row])
         return ref_utility(self.problem, a, pkg)
 

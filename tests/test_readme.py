@@ -39,7 +39,8 @@ CONTRACT = {
               "constraints_broken", "below_reservation", "feasible", "pareto_optimal",
               "dominated_by", "nearest_feasible"},
     "reachable": {"n_runs", "agreement_rate", "stillborn_rate", "reached",
-                  "never_reached_feasible", "spe", "by_point", "ceasefire_only_rate",
+                  "never_reached_feasible", "spe", "by_point", "agreement_rate_ci",
+                  "stillborn_rate_ci", "robustness", "ceasefire_only_rate",
                   "outcome_shares", "ceasefire_only", "ranked_by_durable_value"},
 }
 

@@ -13,7 +13,8 @@ from PIL import Image
 from test_report_data import ISSUES, PATIENCE, write_results
 
 from sim.cli import main
-from sim.report.document import pct
+from sim.experiment.intervals import wilson
+from sim.report.document import pct, pct_ci
 from sim.report.render import build_report, summarize
 from sim.report.sections import REASONS
 
@@ -63,19 +64,22 @@ def test_numbers_equal_the_parquet_data(report):
     md = report.read_text()
     raw = _raw(report)
     n, deals, still = len(raw), int(raw["agreement"].sum()), int(raw["stillborn"].sum())
-    assert f"| agreement | {deals} | {pct(deals / n)} |" in md
-    assert f"| stillborn deal | {still} | {pct(still / n)} |" in md
-    # heat-map table: agreement rate and runs per (patience, sequencing) cell
-    section = md.split("Agreement rate (runs per cell")[1].split("\n\n", 2)[1]
+    assert f"| agreement | {deals} | {pct_ci(deals / n, n)} |" in md
+    assert f"| stillborn deal | {still} | {pct_ci(still / n, n)} |" in md
+    lo, hi = wilson(still, n)
+    assert pct_ci(still / n, n) == f"{pct(still / n)} ({100 * lo:.1f}-{100 * hi:.1f}%)"
+    # heat-map table: agreement rate, its Wilson interval and runs per cell
+    section = md.split("Agreement rate, Wilson 95% interval")[1].split("\n\n", 2)[1]
     for p in PATIENCE:
         sub = raw[raw["param.actors.russia.patience"] == p]
-        cells = [f"{pct(g['agreement'].mean())} ({len(g)})"
+        cells = [f"{pct_ci(g['agreement'].mean(), len(g))} n={len(g)}"
                  for _, g in sub.groupby("param.protocol.sequencing")]
         assert f"| {p:g} | {' | '.join(cells)} |" in section
     # the most frequent package, its count and its share of agreements
     counts = raw[raw["agreement"]].groupby([f"pkg.{i}" for i in ISSUES]).size()
     top = int(counts.max())
-    assert re.search(rf"\| #1 \| [^|]+ \| {top} \| {re.escape(pct(top / deals))} \|", md)
+    assert re.search(rf"\| #1 \| [^|]+ \| {top} \| {re.escape(pct_ci(top / deals, deals))} \|",
+                     md)
     voted = raw["ratified"].dropna()
     assert (f"deals put to the ratifiers: {len(voted)}; ratified: {int(voted.sum())} "
             f"({pct(voted.mean())})") in md
@@ -110,7 +114,7 @@ def test_one_swept_parameter_gives_a_line_chart(tmp_path):
     raw = pd.read_parquet(out / "runs")
     for p in PATIENCE:
         g = raw[raw["param.actors.russia.patience"] == p]
-        assert f"| {p:g} | {len(g)} | {pct(g['agreement'].mean())} |" in md
+        assert f"| {p:g} | {len(g)} | {pct_ci(g['agreement'].mean(), len(g))} |" in md
 
 
 def test_cli_writes_report_and_prints_path(tmp_path, capsys):
@@ -124,7 +128,8 @@ def test_cli_writes_report_and_prints_path(tmp_path, capsys):
     md = (out / "report.md").read_text()
     raw = pd.read_parquet(out / "runs")
     hit = raw["agreement"] & (raw["pkg.ukraine_nato"] == "deferred")
-    assert f"| Ukraine and NATO: Deferred | {int(hit.sum())} | {pct(hit.mean())} |" in md
+    assert (f"| Ukraine and NATO: Deferred | {int(hit.sum())} | "
+            f"{pct_ci(hit.mean(), len(hit))} |") in md
     assert np.isclose(summarize(out, "package:ukraine_nato=deferred")["target_rate"],
                       hit.mean())
     assert not (out / "figures" / "dance.png").exists()
@@ -171,10 +176,10 @@ def test_real_sweep_report(real_report):
     raw = _raw(real_report)
     n, deals = len(raw), int(raw["agreement"].sum())
     assert n == 6
-    assert f"| agreement | {deals} | {pct(deals / n)} |" in md
+    assert f"| agreement | {deals} | {pct_ci(deals / n, n)} |" in md
     for p in (0.95, 0.98):
         g = raw[raw["param.actors.russia.patience"] == p]
-        assert f"| {p:g} | {len(g)} | {pct(g['agreement'].mean())} |" in md
+        assert f"| {p:g} | {len(g)} | {pct_ci(g['agreement'].mean(), len(g))} |" in md
     reasons = raw["reason"].value_counts()
     for reason, count in reasons.items():
         assert f"| {REASONS[reason]} | {count} | {pct(count / n)} |" in md  # in words

@@ -52,6 +52,13 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def _pct_ci(x: float | None, ci: list[float] | None) -> str:
+    """``62.5% (55.1-69.4%)``: a rate and its Wilson 95% interval."""
+    if x is None or not ci:
+        return _pct(x)
+    return f"{100 * x:.1f}% ({100 * ci[0]:.1f}-{100 * ci[1]:.1f}%)"
+
+
 def labels_of(directory: Path) -> tuple[Labels, dict[str, str]]:
     """The labels a sweep recorded in its Parquet metadata (ids only when there are none).
 
@@ -91,10 +98,19 @@ def render(directory: Path, doc: dict) -> None:
     console = Console(width=140, highlight=False)
     console.print(
         f"[bold]{escape(str(directory))}[/bold]: {doc['n_runs']:,} runs, agreement "
-        f"{_pct(doc['agreement_rate'])}, stillborn {_pct(doc['stillborn_rate'])}, "
+        f"{_pct_ci(doc['agreement_rate'], doc.get('agreement_rate_ci'))}, stillborn "
+        f"{_pct_ci(doc['stillborn_rate'], doc.get('stillborn_rate_ci'))} (Wilson 95%), "
         f"ceasefire only {_pct(doc.get('ceasefire_only_rate'))}, "
         f"{len(doc['by_point']):,} design points"
     )
+    rob = doc.get("robustness")
+    if rob and rob.get("holds_share") is not None:
+        console.print(
+            f"Claim: {escape(rob['claim'] or 'rate(a) ' + rob['relation'] + ' rate(b)')}: "
+            f"holds in {_pct_ci(rob['holds_share'], rob['holds_share_ci'])} of "
+            f"{rob['n_samples']} uncertainty samples; difference {rob['difference']:+.3f} "
+            f"(95% {rob['difference_ci'][0]:+.3f} to {rob['difference_ci'][1]:+.3f})"
+        )
     top = doc["reached"][:TOP_PACKAGES]
     spe = doc["spe"][0]["package"] if len(doc["spe"]) == 1 else None
     if top:
@@ -163,8 +179,8 @@ def render(directory: Path, doc: dict) -> None:
             str(pt["point_id"]),
             *[escape(_fmt(pt["params"][p], scenarios)) for p in params],
             f"{pt['n_runs']:,}",
-            _pct(pt["agreement_rate"]),
-            _pct(pt["stillborn_rate"]),
+            _pct_ci(pt["agreement_rate"], pt.get("agreement_rate_ci")),
+            _pct_ci(pt["stillborn_rate"], pt.get("stillborn_rate_ci")),
             _pct(pt.get("ceasefire_only_rate")),
             str(len(pt["reached"])),
             _pct(top_share),

@@ -37,7 +37,8 @@ def run(
         int, typer.Option("--seed", min=0, help="Seed of the run's random generator.")
     ] = DEFAULT_SEED,
     rounds: Annotated[
-        int | None, typer.Option("--rounds", min=1, help="Override the protocol's deadline.")
+        int | None, typer.Option("--rounds", min=1, max=10_000,
+                                 help="Override the protocol's deadline (at most 10,000).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     per_round: Annotated[
@@ -63,6 +64,13 @@ def run(
     """
     from sim.api import load, simulate
 
+    if plot is not None:
+        from sim.engine.plot import check_format
+
+        try:
+            check_format(plot)
+        except ValueError as exc:
+            raise UserError(f"--plot {plot}: {exc}") from None
     scenario = load(file)
     collect = bool(trace or plot or per_round or not as_json)
     result = simulate(scenario, seed, rounds=rounds, collect=collect)

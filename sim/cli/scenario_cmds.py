@@ -21,29 +21,37 @@ def register(app: typer.Typer) -> None:
 
 
 def validate(
-    files: list[Path] = typer.Argument(..., help="Scenario files."),
+    files: list[Path] = typer.Argument(..., help="Scenario or experiment files."),
     strict: bool = typer.Option(
         False, "--strict", help="Also require a source for every number (protocol and "
         "dynamics included): one line per unsourced number."
     ),
 ) -> None:
-    """Validate scenario files: prints ``ok`` or one line per problem (exit code 2).
+    """Validate scenario or experiment files: prints ``ok`` or one line per problem (exit 2).
 
     Each problem names the file, the field path and what is allowed; 'extends' chains
-    are merged first. With --strict, every number must also carry a source.
+    are merged first. With --strict, every number must also carry a source. A file whose
+    top level names a base 'scenario' (and no 'actors') is an experiment file: its schema,
+    parameter paths, design and the scenario at every design point are checked (what
+    'negsim sweep' checks before it runs anything).
 
     Examples:
       negsim validate scenarios/alaska_summit.yaml
       negsim validate --strict scenarios/*.yaml
+      negsim validate experiments/q1_zelenskyy_at_table.yaml
     """
+    from sim.experiment.checkfile import check_experiment, is_experiment_file
     from sim.scenario import ScenarioError, load_scenario
 
     problems: list[str] = []
     for f in files:
         try:
-            load_scenario(f, strict=strict)
-        except ScenarioError as exc:
-            problems.extend(exc.lines)
+            if is_experiment_file(f):
+                check_experiment(f)
+            else:
+                load_scenario(f, strict=strict)
+        except (ScenarioError, UserError) as exc:
+            problems.extend(getattr(exc, "lines", None) or [str(exc)])
     if problems:
         raise UserError(problems)
     typer.echo("ok")

@@ -18,7 +18,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.api import RunResult
 
-__all__ = ["dance"]
+__all__ = ["check_format", "dance"]
+
+
+def check_format(path: str | Path) -> None:
+    """Refuse an image name whose suffix matplotlib cannot write, before anything runs.
+
+    Raises:
+        ValueError: the suffix is missing or unknown (the message lists the known ones).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    known = sorted(FigureCanvasAgg(Figure()).get_supported_filetypes())
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in known:
+        got = f"'.{suffix}'" if suffix else "no suffix"
+        raise ValueError(f"unknown image format ({got}); allowed: {', '.join(known)}")
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
@@ -46,6 +62,7 @@ def dance(
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     trace = result.trace
     if trace is None:
@@ -81,6 +98,8 @@ def dance(
     heading = title if title is not None else "negotiation"
     fig.suptitle(f"{heading}: {_ending(result)} (seed {result.seed})", fontsize=10)
     legend_rows = -(-len(names) // 3)
+    for text in fig.findobj(Text):  # labels are plain text: a '$' is never mathtext
+        text.set_parse_math(False)
     fig.tight_layout(rect=(0, 0.025 * legend_rows + 0.01, 1, 0.97))
     path = Path(path)
     fig.savefig(path, dpi=110)

@@ -18,7 +18,10 @@ Modules (one job each):
     sidefiles: the writers of experiment.yaml, scenarios.yaml, spaces.json, points.parquet.
     storage: the results directory as its writer sees it (lock, commits, verify, repair).
     progress: progress bar / plain lines.
-    reachable: outcomes reached per point and overall.
+    reachable: outcomes reached per point and overall, with Wilson intervals.
+    robustness: an experiment's claim checked at every uncertainty sample (paired by
+        common random numbers), with the rational benchmark.
+    checkfile: ``negsim validate`` on experiment files.
 
 Public names are imported lazily (the CLI starts without pyarrow or mesa).
 """

@@ -5,11 +5,13 @@ Core objects:
         integer), and the type of its results column.
     Design: the points of an experiment, generated lazily by id: a full factorial grid
         (decoded from the point id, nothing stored), or a Latin hypercube / scrambled Sobol
-        sample from `scipy.stats.qmc` seeded from the experiment seed (an ``n x d`` array of
-        unit coordinates, mapped to values on demand).
+        sample from `scipy.stats.qmc` or a Saltelli / Morris sample from SALib, seeded from
+        the experiment seed (an ``n x d`` array of unit coordinates, mapped to values on
+        demand); with levers, the full factorial of the levers crossed with that sample.
     build_design: the `Design` for an experiment's axes.
     run_seed: the 63-bit seed of one run, from ``SeedSequence(experiment seed,
-        spawn_key=(point_id, replicate))``: independent of executor, worker count or chunking.
+        spawn_key=(point_id, replicate))``, or ``spawn_key=(replicate,)`` with common random
+        numbers: independent of executor, worker count or chunking.
 
 Mapping a unit coordinate ``u`` in [0, 1) to a level (samplers): continuous ranges take
 ``low + u * (high - low)``; integer ranges split [0, 1) into one equal cell per integer;
@@ -137,11 +139,18 @@ def to_text(value: Any) -> str | None:
 class Design:
     """Design points, produced lazily by point id.
 
+    With levers (``n_levers`` leading axes) the points cross the full factorial of the
+    lever levels (policies) with the sample of the remaining axes (the uncertainties):
+    ``point_id = policy_id * n_samples + sample_id``. Without levers there is one policy
+    and ``sample_id == point_id``.
+
     Args:
-        axes: the swept parameters.
-        kind: ``grid``, ``lhs`` or ``sobol``.
-        levels: per axis, its grid levels (grid).
-        unit: shape (n_points, n_axes), unit coordinates (samplers).
+        axes: the swept parameters (levers first).
+        kind: ``grid``, ``lhs``, ``sobol``, ``saltelli`` or ``morris`` (of the sample).
+        levels: per sample axis, its grid levels (grid).
+        unit: shape (n_samples, n_sample_axes), unit coordinates (samplers).
+        n_levers: how many leading axes are levers.
+        lever_levels: per lever, its levels.
     """
 
     def __init__(
@@ -150,28 +159,63 @@ class Design:
         kind: str,
         levels: list[list[Any]] | None = None,
         unit: np.ndarray | None = None,
+        n_levers: int = 0,
+        lever_levels: list[list[Any]] | None = None,
     ):
         self.axes = axes
         self.kind = kind
+        self.n_levers = n_levers
         self._levels = levels
         self._unit = unit
+        self._lever_levels = lever_levels or []
+        self.n_policies = int(np.prod([len(x) for x in self._lever_levels], dtype=np.int64))
         if unit is not None:
-            self.n_points = int(unit.shape[0])
+            self.n_samples = int(unit.shape[0])
         else:
             assert levels is not None
-            self.n_points = int(np.prod([len(x) for x in levels], dtype=np.int64)) if levels else 1
+            self.n_samples = (
+                int(np.prod([len(x) for x in levels], dtype=np.int64)) if levels else 1
+            )
+        self.n_points = self.n_policies * self.n_samples
+
+    @property
+    def unit(self) -> np.ndarray | None:
+        """The unit coordinates of the sample (samplers), one row per sample_id."""
+        return self._unit
+
+    def ids(self, point_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(policy_id, sample_id)`` of each point."""
+        ids = np.asarray(point_ids, dtype=np.int64)
+        return ids // self.n_samples, ids % self.n_samples
+
+    def policy(self, policy_id: int) -> dict[str, Any]:
+        """Lever path -> value of one policy."""
+        if not self._lever_levels:
+            return {}
+        idx = np.unravel_index(policy_id, tuple(len(x) for x in self._lever_levels))
+        return {
+            ax.path: lev[int(i)]
+            for ax, lev, i in zip(self.axes, self._lever_levels, idx, strict=False)
+        }
 
     def columns(self, point_ids: np.ndarray) -> list[list[Any]]:
         """Per axis, the value at each of ``point_ids`` (raw values, as set in the scenario)."""
-        ids = np.asarray(point_ids, dtype=np.int64)
         if not self.axes:
             return []
+        policy, sample = self.ids(point_ids)
+        out: list[list[Any]] = []
+        if self._lever_levels:
+            idx = np.unravel_index(policy, tuple(len(x) for x in self._lever_levels))
+            out += [[lev[i] for i in idx[j]] for j, lev in enumerate(self._lever_levels)]
+        rest = self.axes[self.n_levers:]
+        if not rest:
+            return out
         if self._unit is not None:
-            return [ax.from_unit(self._unit[ids, j]) for j, ax in enumerate(self.axes)]
+            return out + [ax.from_unit(self._unit[sample, j]) for j, ax in enumerate(rest)]
         assert self._levels is not None
         shape = tuple(len(x) for x in self._levels)
-        idx = np.unravel_index(ids, shape)
-        return [[lev[i] for i in idx[j]] for j, lev in enumerate(self._levels)]
+        idx = np.unravel_index(sample, shape)
+        return out + [[lev[i] for i in idx[j]] for j, lev in enumerate(self._levels)]
 
     def point(self, point_id: int) -> dict[str, Any]:
         """Parameter path -> value at one point."""
@@ -179,35 +223,109 @@ class Design:
         return {ax.path: col[0] for ax, col in zip(self.axes, cols, strict=True)}
 
 
+def axis_levels(ax: Axis) -> int:
+    """Grid levels of ``ax``, counted without building them (at most, for integer steps)."""
+    if ax.values is not None:
+        return len(ax.values)
+    if ax.integer and ax.steps is None:
+        return max(0, math.floor(ax.high) - math.ceil(ax.low) + 1)
+    if ax.steps is None:
+        return 1 if ax.low == ax.high else 0  # the design reports the missing steps
+    return ax.steps
+
+
+def count_points(experiment: Experiment, axes: list[Axis]) -> tuple[int, int | None]:
+    """Design points of ``experiment``, computed from its spec before anything is built.
+
+    Levers (the first ``len(experiment.levers)`` axes) are crossed with the sample of the
+    rest: points = policies x samples, where a saltelli design of N has N (D + 2) rows
+    (N (2D + 2) with second order) and a morris design of N trajectories N (D + 1).
+
+    Returns:
+        ``(points, axis)``: the count, and the index of the axis with the most grid levels
+        among those counted as a grid (levers, and every axis of a grid design), or None.
+    """
+    spec = experiment.design
+    n_levers = len(experiment.levers)
+    gridded = axes if spec.kind == "grid" else axes[:n_levers]
+    counts = [axis_levels(ax) for ax in gridded]
+    biggest = max(range(len(counts)), key=counts.__getitem__) if counts else None
+    points = math.prod(counts)
+    if spec.kind == "grid":
+        return points, biggest
+    d = len(axes) - n_levers
+    n = int(spec.samples or 0)
+    if spec.kind == "saltelli":
+        n *= (2 * d + 2) if spec.calc_second_order else (d + 2)
+    elif spec.kind == "morris":
+        n *= d + 1
+    return points * n, biggest
+
+
 def build_design(experiment: Experiment, axes: list[Axis]) -> Design:
-    """The design of ``experiment`` over ``axes``.
+    """The design of ``experiment`` over ``axes`` (levers first, then the sampled axes).
 
     Raises:
         ValueError: with ``(parameter index or None, message)`` as its args when the design
-            cannot be built (a continuous range without steps in a grid; a sampler without
-            parameters).
+            cannot be built (a continuous range without steps in a grid or as a lever; a
+            sampler without parameters).
     """
     spec = experiment.design
+    n_levers = len(experiment.levers)
+    lever_levels = []
+    for i, ax in enumerate(axes[:n_levers]):
+        try:
+            lever_levels.append(ax.grid_levels())
+        except ValueError as exc:
+            raise ValueError(i, str(exc)) from None
+    rest = axes[n_levers:]
     if spec.kind == "grid":
         levels = []
-        for i, ax in enumerate(axes):
+        for i, ax in enumerate(rest):
             try:
                 levels.append(ax.grid_levels())
             except ValueError as exc:
-                raise ValueError(i, str(exc)) from None
-        return Design(axes, "grid", levels=levels)
-    if not axes:
-        raise ValueError(None, f"a {spec.kind} design needs at least one parameter")
+                raise ValueError(n_levers + i, str(exc)) from None
+        return Design(axes, "grid", levels=levels, n_levers=n_levers, lever_levels=lever_levels)
+    if not rest:
+        what = "uncertainty" if n_levers else "parameter"
+        raise ValueError(None, f"a {spec.kind} design needs at least one {what}")
+    unit = unit_sample(experiment, len(rest))
+    return Design(axes, spec.kind, unit=unit, n_levers=n_levers, lever_levels=lever_levels)
+
+
+def unit_sample(experiment: Experiment, d: int) -> np.ndarray:
+    """The ``n x d`` unit coordinates of a sampler design, seeded from the experiment seed.
+
+    lhs and sobol use `scipy.stats.qmc`; saltelli and morris use SALib's samplers on the
+    unit cube (SALib ``sobol.sample``: rows in A, AB_1..AB_D, [BA_1..BA_D,] B blocks;
+    ``morris.sample``: trajectories of D + 1 rows on a ``num_levels`` grid).
+    """
+    spec = experiment.design
+    rng = np.random.default_rng(np.random.SeedSequence(experiment.seed, spawn_key=DESIGN_STREAM))
+    assert spec.samples is not None
+    if spec.kind in ("saltelli", "morris"):
+        problem = {"num_vars": d, "names": [f"x{j}" for j in range(d)],
+                   "bounds": [[0.0, 1.0]] * d}
+        seed = int(rng.integers(2**31))
+        if spec.kind == "saltelli":
+            from SALib.sample import sobol as salib_sobol
+
+            unit = salib_sobol.sample(problem, spec.samples,
+                                      calc_second_order=spec.calc_second_order, seed=seed)
+        else:
+            from SALib.sample import morris as salib_morris
+
+            unit = salib_morris.sample(problem, spec.samples, num_levels=spec.num_levels,
+                                       seed=seed)
+        return np.asarray(unit, dtype=np.float64)
     from scipy.stats import qmc
 
-    rng = np.random.default_rng(np.random.SeedSequence(experiment.seed, spawn_key=DESIGN_STREAM))
-    d = len(axes)
-    assert spec.samples is not None
     if spec.kind == "lhs":
         unit = _sampler(qmc.LatinHypercube, d, rng).random(spec.samples)
     else:
         unit = _sampler(qmc.Sobol, d, rng).random_base2(int(spec.samples).bit_length() - 1)
-    return Design(axes, spec.kind, unit=np.asarray(unit, dtype=np.float64))
+    return np.asarray(unit, dtype=np.float64)
 
 
 def _sampler(cls: type[qmc.QMCEngine], d: int, rng: np.random.Generator) -> qmc.QMCEngine:
@@ -218,7 +336,13 @@ def _sampler(cls: type[qmc.QMCEngine], d: int, rng: np.random.Generator) -> qmc.
         return cls(d, scramble=True, seed=rng)
 
 
-def run_seed(experiment_seed: int, point_id: int, replicate: int) -> int:
-    """The seed of one run: a 63-bit integer derived with `numpy.random.SeedSequence`."""
-    ss = np.random.SeedSequence(experiment_seed, spawn_key=(point_id, replicate))
+def run_seed(experiment_seed: int, point_id: int, replicate: int, crn: bool = False) -> int:
+    """The seed of one run: a 63-bit integer derived with `numpy.random.SeedSequence`.
+
+    With common random numbers (``crn``) the seed depends on the replicate alone
+    (``spawn_key=(replicate,)``): replicate r draws the same stream at every design point,
+    so differences between points are paired. Without, ``spawn_key=(point_id, replicate)``.
+    """
+    key = (replicate,) if crn else (point_id, replicate)
+    ss = np.random.SeedSequence(experiment_seed, spawn_key=key)
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))

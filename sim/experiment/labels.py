@@ -71,7 +71,7 @@ def labels_doc(plan: Plan) -> dict[str, Any]:
         for var, spec in (((data.get("dynamics") or {}).get("state")) or {}).items():
             state.setdefault(var, _label(spec, var))
     params = {
-        f"param.{p.path}": p.label for p in plan.experiment.parameters if p.label
+        f"param.{p.path}": p.label for p in plan.experiment.all_parameters if p.label
     }
     return {
         "scenario": str(plan.scenarios[plan.base].get("name", plan.base)),

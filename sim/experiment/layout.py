@@ -7,8 +7,9 @@ Layout of ``results/<experiment name>/`` (or ``--out DIR``)::
     experiment.yaml    ResolvedExperiment: the experiment with every design point
     scenarios.yaml     the complete scenario dicts as swept (what the report rebuilds from)
     spaces.json        Spaces: issues and options per scenario, to decode package rows
-    points.parquet     one row per point: point_id, param.*, n_feasible, spe.*,
-                       feasible_rows (list<int64>: rows of the packages feasible there)
+    points.parquet     one row per point: point_id, policy_id, sample_id, param.*,
+                       n_feasible, spe.*, feasible_rows (list<int64>: rows of the
+                       packages feasible there)
     runs/part-<first run id>-<rows>.parquet   one row per run (columns: `runs_schema`)
     quarantine/        what ``--repair`` moved out of ``runs/`` (never read)
 
@@ -57,6 +58,7 @@ def runs_schema(plan: Plan) -> pa.Schema:
         pa.field("point_id", pa.int64(), nullable=False),
         pa.field("replicate", pa.int32(), nullable=False),
         pa.field("seed", pa.int64(), nullable=False),
+        *_policy_fields(),
     ]
     fields += _param_fields(plan)
     fields.append(pa.field("agreement", pa.bool_(), nullable=False))
@@ -83,12 +85,20 @@ def runs_schema(plan: Plan) -> pa.Schema:
 
 def points_schema(plan: Plan) -> pa.Schema:
     """The columns of ``points.parquet``."""
-    fields = [pa.field("point_id", pa.int64(), nullable=False)]
+    fields = [pa.field("point_id", pa.int64(), nullable=False), *_policy_fields()]
     fields += _param_fields(plan)
     fields.append(pa.field("n_feasible", pa.int64(), nullable=False))
     fields += [pa.field(f"spe.{i}", pa.string()) for i in plan.issues]
     fields.append(pa.field("feasible_rows", pa.list_(pa.int64())))
     return labelled_schema(fields, plan)
+
+
+def _policy_fields() -> list[pa.Field]:
+    """policy_id (the lever combination) and sample_id (the uncertainty sample)."""
+    return [
+        pa.field("policy_id", pa.int64(), nullable=False),
+        pa.field("sample_id", pa.int64(), nullable=False),
+    ]
 
 
 def _param_fields(plan: Plan) -> list[pa.Field]:

@@ -29,9 +29,10 @@ from pydantic import ValidationError
 
 from sim.errors import UserError
 from sim.experiment import paths
-from sim.experiment.design import Axis, Design, build_design
+from sim.experiment.design import Axis, Design, axis_levels, build_design, count_points
 from sim.experiment.point import SCENARIO_AXIS, Job, complete_scenario
 from sim.experiment.schema import Experiment
+from sim.scenario.limits import limit, too_big
 from sim.scenario.loader import ScenarioError, format_loc, read_yaml_file
 
 HASH_FORMAT = "negsim-experiment/1"
@@ -146,24 +147,26 @@ def load_plan(path: str | Path) -> Plan:
     exp = read_experiment(path)
     here = path.parent
     scenarios = {exp.scenario: _complete_scenario(here / exp.scenario, file, "scenario")}
-    for i, p in enumerate(exp.parameters):
+    fields = exp.field_names
+    for name, p in zip(fields, exp.all_parameters, strict=True):
         if p.path != SCENARIO_AXIS:
             continue
         names = [v for v in p.values or [] if isinstance(v, str)]
         if p.values is None or len(names) != len(p.values):
             raise ExperimentError(
-                f"{file}: parameters[{i}]: 'scenario' takes a list of scenario file names"
+                f"{file}: {name}: 'scenario' takes a list of scenario file names"
             )
         for j, v in enumerate(names):
             if v not in scenarios:
-                scenarios[v] = _complete_scenario(here / v, file, f"parameters[{i}].values[{j}]")
-    axes = [Axis.from_parameter(p) for p in exp.parameters]
-    concrete = [_resolve_axis(i, ax, scenarios, file) for i, ax in enumerate(axes)]
+                scenarios[v] = _complete_scenario(here / v, file, f"{name}.values[{j}]")
+    axes = [Axis.from_parameter(p) for p in exp.all_parameters]
+    _check_size(exp, axes, fields, file)
+    concrete = [_resolve_axis(fields[i], ax, scenarios, file) for i, ax in enumerate(axes)]
     try:
         design = build_design(exp, axes)
     except ValueError as exc:
         index, msg = exc.args
-        where = f"parameters[{index}].range" if index is not None else "design"
+        where = f"{fields[index]}.range" if index is not None else "design"
         raise ExperimentError(f"{file}: {where}: {msg}") from None
     issues: dict[str, None] = {}
     actors: dict[str, None] = {}
@@ -184,10 +187,27 @@ def load_plan(path: str | Path) -> Plan:
     )
 
 
-def _resolve_axis(i: int, ax: Axis, scenarios: dict[str, dict], file: str) -> dict[str, tuple]:
+def _check_size(exp: Experiment, axes: list[Axis], fields: list[str], file: str) -> None:
+    """Refuse a design over the ``points`` or ``runs`` limit before it is built."""
+    points, biggest = count_points(exp, axes)
+    where = "design.samples" if exp.design.kind != "grid" else "design"
+    if points > limit("points"):
+        detail = "" if biggest is None else f" ({fields[biggest]} alone has " \
+            f"{axis_levels(axes[biggest]):,} levels)"
+        raise ExperimentError(f"{file}: {where}: " + too_big(
+            "the number of design points", points, "points") + detail)
+    runs = points * exp.replicates
+    if runs > limit("runs"):
+        raise ExperimentError(f"{file}: replicates: " + too_big(
+            f"the number of runs ({points:,} points x {exp.replicates:,} replicates)", runs,
+            "runs"))
+
+
+def _resolve_axis(name: str, ax: Axis, scenarios: dict[str, dict], file: str
+                  ) -> dict[str, tuple]:
     if ax.path == SCENARIO_AXIS:
         return {}
-    where = f"{file}: parameters[{i}]"
+    where = f"{file}: {name}"
     try:
         tokens = paths.parse_path(ax.path)
     except paths.PathProblem as exc:
@@ -241,8 +261,9 @@ def experiment_hash(exp: Experiment, scenarios: dict[str, dict]) -> str:
         "format": HASH_FORMAT,
         "experiment": exp.model_dump(
             mode="json",
-            exclude={"question": True, "description": True,
-                     "parameters": {"__all__": {"label"}}},
+            exclude={"question": True, "description": True, "claim": {"text"},
+                     "parameters": {"__all__": {"label"}}, "levers": {"__all__": {"label"}},
+                     "uncertainties": {"__all__": {"label"}}},
         ),
         "scenarios": scenarios,
     }

@@ -5,13 +5,18 @@ Core objects:
         verified reader's `sim.experiment.dataset.ResultsError`).
     reachable: the summary as a JSON-ready dict (a public contract):
 
-        n_runs, agreement_rate, stillborn_rate,
-        reached: [{package, count, share, pareto_optimal, nash_distance}],
+        n_runs, agreement_rate, stillborn_rate, agreement_rate_ci, stillborn_rate_ci,
+        reached: [{package, count, share, share_ci, pareto_optimal, nash_distance}],
         never_reached_feasible: [package],
         spe: [{package, n_points}]  (overall: the distinct equilibria and how many points
              have each; per point: the package or null),
-        by_point: [{point_id, params, n_runs, agreement_rate, stillborn_rate, reached,
-                    never_reached_feasible, spe}]
+        by_point: [{point_id, params, n_runs, agreement_rate, stillborn_rate,
+                    agreement_rate_ci, stillborn_rate_ci, reached, never_reached_feasible,
+                    spe}]
+
+    ``robustness`` is null unless the experiment states a ``claim``; then it is the block of
+    `sim.experiment.robustness.summary`. ``*_ci`` are Wilson 95% intervals ``[low, high]``
+    (`sim.experiment.intervals`), null where the rate is.
 
     plus (issue 12, `sim.experiment.durable`), overall and per point:
     ``ceasefire_only_rate``, ``outcome_shares`` ({outcome: share of the runs}),
@@ -45,6 +50,7 @@ import pyarrow.compute as pc
 from sim.experiment import dataset
 from sim.experiment.dataset import ResultsError
 from sim.experiment.durable import durable_summary, outcome_key, ranked
+from sim.experiment.intervals import wilson
 from sim.experiment.layout import SPACES
 from sim.experiment.schema import Manifest, Spaces
 
@@ -102,6 +108,14 @@ class PackageSpace:
 
 def _rate(n: int, total: int) -> float | None:
     return round(n / total, DECIMALS) if total else None
+
+
+def _ci(n: int, total: int) -> list[float] | None:
+    """The Wilson 95% interval of ``n`` out of ``total`` as ``[low, high]`` (None: no runs)."""
+    if not total:
+        return None
+    low, high = wilson(n, total)
+    return [round(float(low), DECIMALS), round(float(high), DECIMALS)]
 
 
 def _round(x: float | None) -> float | None:
@@ -180,6 +194,8 @@ def reachable(directory: str | Path) -> dict[str, Any]:
                 "n_runs": n_runs,
                 "agreement_rate": _rate(n_agree, n_runs),
                 "stillborn_rate": _rate(n_still, n_runs),
+                "agreement_rate_ci": _ci(n_agree, n_runs),
+                "stillborn_rate_ci": _ci(n_still, n_runs),
                 "reached": entries,
                 "never_reached_feasible": space.decode(never),
                 "spe": spe,
@@ -210,10 +226,13 @@ def reachable(directory: str | Path) -> dict[str, Any]:
         "n_runs": n_runs,
         "agreement_rate": _rate(n_agree, n_runs),
         "stillborn_rate": _rate(n_still, n_runs),
+        "agreement_rate_ci": _ci(n_agree, n_runs),
+        "stillborn_rate_ci": _ci(n_still, n_runs),
         "reached": overall,
         "never_reached_feasible": never_overall,
         "spe": spe_list,
         "by_point": out_points,
+        "robustness": _robustness(path),
     }
     _add_durable(out, durable_summary(path, manifest, pkg_cols))
     return out
@@ -242,12 +261,23 @@ def _add_durable(out: dict[str, Any], summary: dict[str, Any] | None) -> None:
         target["ranked_by_durable_value"] = ranked(target["reached"], part["ceasefire_only"])
 
 
+def _robustness(path: Path) -> dict[str, Any] | None:
+    """The ``robustness`` block of the experiment's claim (`sim.experiment.robustness`)."""
+    from sim.experiment import robustness
+
+    data = robustness.evaluate(path)
+    if data is None:
+        return None
+    return robustness.summary(data, robustness.rational_benchmark(path, data))
+
+
 def _entry(pkg: dict[str, str], count: int, n_agree: int, pareto: bool, nash_sum: float,
            nash_n: int) -> dict[str, Any]:
     return {
         "package": pkg,
         "count": int(count),
         "share": _rate(count, n_agree),
+        "share_ci": _ci(count, n_agree),
         "pareto_optimal": bool(pareto),
         "nash_distance": _round(nash_sum / nash_n) if nash_n else None,
     }

@@ -289,6 +289,7 @@ def _point_batches(plan: Plan, job: Job, executor: Executor) -> Iterator[pa.Reco
         infos: list[PointInfo] = done
         cols = plan.design.columns(ids)
         data: dict[str, Any] = {"point_id": ids.astype(np.int64)}
+        data["policy_id"], data["sample_id"] = plan.design.ids(ids)
         for ax, col in zip(plan.axes, cols, strict=True):
             data[ax.column] = [ax.cell(v) for v in col]
         data["n_feasible"] = [i.n_feasible for i in infos]
@@ -339,7 +340,7 @@ def _run_tasks(
     workers: int,
     block: int = 65536,
 ) -> Iterator[tuple[RunMeta, tuple[Job, tuple[np.ndarray, np.ndarray, None],
-                                   dict[int, list[Any]], int]]]:
+                                   dict[int, list[Any]], int, bool]]]:
     """Lazily yield one task per chunk of pending runs (consecutive run ids).
 
     Chunks have ``fixed`` runs, or the guided `chunk_size`; none crosses a block of
@@ -348,6 +349,7 @@ def _run_tasks(
     """
     reps = plan.experiment.replicates
     seed = plan.experiment.seed
+    crn = plan.experiment.crn
     remaining = int((~done).sum())
     for start in range(0, plan.n_runs, block):
         stop = min(start + block, plan.n_runs)
@@ -369,7 +371,7 @@ def _run_tasks(
             # the seeds are derived in the workers (`run_seed`, ~0.1 ms a run, was the
             # parent's largest serial cost); each is returned with its run's columns
             meta = (run_ids, point_ids, replicates, None)
-            yield meta, (job, (point_ids, replicates, None), values, seed)
+            yield meta, (job, (point_ids, replicates, None), values, seed, crn)
 
 
 def _part_table(plan: Plan, schema: pa.Schema, meta: RunMeta, cols: dict[str, list],
@@ -384,6 +386,7 @@ def _part_table(plan: Plan, schema: pa.Schema, meta: RunMeta, cols: dict[str, li
         "replicate": replicates,
         "seed": cols.pop("seed") if seeds is None else seeds,
     }
+    data["policy_id"], data["sample_id"] = plan.design.ids(point_ids)
     unique, inverse = np.unique(point_ids, return_inverse=True)
     for ax, col in zip(plan.axes, plan.design.columns(unique), strict=True):
         cells = [ax.cell(v) for v in col]

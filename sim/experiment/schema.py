@@ -113,18 +113,28 @@ class Parameter(_Model):
 class DesignSpec(_Model):
     """How the design points are chosen."""
 
-    kind: Literal["grid", "lhs", "sobol"] = Field(
+    kind: Literal["grid", "lhs", "sobol", "saltelli", "morris"] = Field(
         default="grid",
         description=(
             "grid: every combination of levels; lhs: Latin hypercube; sobol: scrambled "
-            "Sobol sequence (scipy.stats.qmc), both seeded from the experiment seed."
+            "Sobol sequence (scipy.stats.qmc); saltelli: SALib's Saltelli sample (Sobol' "
+            "indices); morris: SALib's Morris trajectories (elementary effects); all "
+            "seeded from the experiment seed."
         ),
     )
     samples: int | None = Field(
         default=None,
         ge=1,
         le=10_000_000,
-        description="Points to draw (lhs, sobol; a power of two).",
+        description="Points to draw (lhs, sobol; a power of two); base samples N of a "
+        "saltelli design (a power of two; N * (2D + 2) points, or N * (D + 2) without "
+        "second order); trajectories of a morris design (N * (D + 1) points).",
+    )
+    calc_second_order: bool = Field(
+        default=True, description="saltelli: also the second-order blocks (BA_i)."
+    )
+    num_levels: int = Field(
+        default=4, ge=2, le=100, description="morris: levels of the grid trajectories walk."
     )
 
     @model_validator(mode="after")
@@ -137,16 +147,38 @@ class DesignSpec(_Model):
             raise PydanticCustomError(
                 "design", "'samples' is required for an {kind} design", {"kind": self.kind}
             )
-        if self.kind == "sobol" and self.samples is not None:
+        if self.kind in ("sobol", "saltelli") and self.samples is not None:
             n = self.samples
             if n & (n - 1):
                 low = 1 << (n.bit_length() - 1)
                 raise PydanticCustomError(
                     "design",
-                    "a sobol design needs a power of two samples (got {n}; try {low} or {high})",
-                    {"n": n, "low": low, "high": low * 2},
+                    "a {kind} design needs a power of two samples (got {n}; try {low} or "
+                    "{high})",
+                    {"kind": self.kind, "n": n, "low": low, "high": low * 2},
                 )
         return self
+
+
+# --- levers x uncertainties (issue 13) ---------------------------------------------------
+
+
+class ClaimSpec(_Model):
+    """A claim about two lever settings, checked at every sample of the uncertainties.
+
+    ``a`` and ``b`` pick policies by lever values (lever path -> value; levers not named
+    match any value and are averaged over). The claim holds at a sample when the
+    ``metric`` rate under ``a`` is ``relation`` the rate under ``b`` (over the replicates,
+    paired by common random numbers).
+    """
+
+    text: str = Field(default="", description="The claim in words.")
+    metric: Literal["agreement", "stillborn", "ratified"] = Field(
+        default="agreement", description="Which run outcome the rate counts."
+    )
+    a: dict[str, Value] = Field(description="Lever path -> value of the first setting.")
+    b: dict[str, Value] = Field(description="Lever path -> value of the second setting.")
+    relation: Literal[">", "<"] = Field(default=">", description="rate(a) relation rate(b).")
 
 
 class Experiment(_Model):
@@ -160,6 +192,24 @@ class Experiment(_Model):
     scenario: str = Field(description="Base scenario file, relative to this file.")
     parameters: list[Parameter] = Field(
         default_factory=list, description="Parameters to vary (none: a single point)."
+    )
+    levers: list[Parameter] = Field(
+        default_factory=list,
+        description="What a party can choose (format, who is at the table, pressure, "
+        "sequencing): always crossed as a full factorial with the uncertainty sample.",
+    )
+    uncertainties: list[Parameter] = Field(
+        default_factory=list,
+        description="What we do not know (reservation values, strategy profiles, deadline, "
+        "priors, pressure bite, dynamics): sampled by 'design'.",
+    )
+    claim: ClaimSpec | None = Field(
+        default=None, description="A lever comparison whose robustness the report checks."
+    )
+    crn: bool = Field(
+        default=True,
+        description="Common random numbers: replicate r uses the same seed at every design "
+        "point, so comparisons between points are paired.",
     )
     design: DesignSpec = Field(default_factory=DesignSpec, description="Design of the points.")
     replicates: int = Field(default=1, ge=1, le=1_000_000, description="Runs (seeds) per point.")
@@ -175,14 +225,44 @@ class Experiment(_Model):
 
     @model_validator(mode="after")
     def _unique_paths(self) -> Experiment:
+        if self.parameters and (self.levers or self.uncertainties):
+            raise PydanticCustomError(
+                "parameters",
+                "give either 'parameters' or 'levers'/'uncertainties', not both",
+            )
+        if self.claim is not None and not self.levers:
+            raise PydanticCustomError("claim", "a claim compares lever settings: add 'levers'")
+        if self.claim is not None:
+            names = {p.path for p in self.levers}
+            for side in ("a", "b"):
+                for key in getattr(self.claim, side):
+                    if key not in names:
+                        raise PydanticCustomError(
+                            "claim",
+                            "claim.{side}: '{key}' is not a lever (levers: {names})",
+                            {"side": side, "key": key, "names": ", ".join(sorted(names))},
+                        )
         seen: set[str] = set()
-        for p in self.parameters:
+        for p in self.all_parameters:
             if p.path in seen:
                 raise PydanticCustomError(
                     "duplicate", "parameter path '{path}' is given twice", {"path": p.path}
                 )
             seen.add(p.path)
         return self
+
+
+    @property
+    def all_parameters(self) -> list[Parameter]:
+        """Every swept parameter, levers first (the axes of the design, in order)."""
+        return [*self.parameters, *self.levers, *self.uncertainties]
+
+    @property
+    def field_names(self) -> list[str]:
+        """Per entry of `all_parameters`, its place in the file (``levers[0]``)."""
+        return [f"parameters[{i}]" for i in range(len(self.parameters))] + [
+            f"levers[{i}]" for i in range(len(self.levers))
+        ] + [f"uncertainties[{i}]" for i in range(len(self.uncertainties))]
 
 
 class ResolvedPoint(_Model):
@@ -255,6 +335,10 @@ class Manifest(_Model):
     counts: Counts
     experiment_file: str | None = Field(
         default=None, description="The experiment file that was run (absolute)."
+    )
+    crn: bool | None = Field(
+        default=None, description="Whether run seeds are common random numbers (the same "
+        "seed for replicate r at every point; absent: written before issue 13)."
     )
     parts: list[PartRecord] | None = Field(
         default=None,

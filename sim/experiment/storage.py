@@ -171,6 +171,7 @@ class ResultsDir:
                 started=now(),
                 counts=Counts(total=plan.n_runs, done=0),
                 experiment_file=str(plan.file.resolve()),
+                crn=plan.experiment.crn,
                 parts=[],
                 scenario_files=scenario_files(plan.file, list(plan.scenarios)),
             )

@@ -162,6 +162,7 @@ def run_chunk(
     runs: tuple[np.ndarray, np.ndarray, np.ndarray | None],
     values: dict[int, list[Any]],
     seed: int | None = None,
+    crn: bool = False,
 ) -> dict[str, list]:
     """Simulate a chunk of runs.
 
@@ -171,6 +172,7 @@ def run_chunk(
             here from ``seed`` (`sim.experiment.design.run_seed`), returned as ``seed``.
         values: point id -> its axis values, for every point in the chunk.
         seed: the experiment's seed (needed when ``runs`` has no seeds).
+        crn: common random numbers (`sim.experiment.design.run_seed`).
 
     Returns:
         The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
@@ -187,7 +189,7 @@ def run_chunk(
         if seed is None:
             raise ValueError("run_chunk: runs without seeds need the experiment seed")
         pairs = zip(point_ids.tolist(), replicates.tolist(), strict=True)
-        seeds = np.array([run_seed(seed, p, r) for p, r in pairs], dtype=np.int64)
+        seeds = np.array([run_seed(seed, p, r, crn) for p, r in pairs], dtype=np.int64)
         cols["seed"] = seeds.tolist()
     cols.update({f"pkg.{i}": [] for i in job.issues})
     cols["round"] = []

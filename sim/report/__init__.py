@@ -5,12 +5,15 @@ Modules (each imports only those above it in this list):
     data: load ``DIR`` (runs, points, experiment, manifest, outcome spaces) and the target.
     tables: the point and package tables, package feasibility, the representative point
         and run.
-    discovery: shallow decision-tree boxes with PRIM's density and coverage.
+    discovery: shallow decision-tree boxes (CART) with PRIM's density and coverage.
+    prim: real PRIM from EMA Workbench (the ``discovery`` extra, imported lazily).
     sensitivity: SALib Sobol / Morris / PAWN indices, or a variance-of-means ranking, as the
         design allows.
+    samples: levers x uncertainties: the uncertainty sample as a design of its own.
     facts: everything computed once from the runs, shared by the report and the summary.
     document: the report as blocks, written as Markdown or self-contained HTML.
     figures: the PNG figures (matplotlib, Agg canvas).
+    claims: the PRIM block and the robustness of an experiment's claim.
     sections: the sections computed from the Parquet data.
     replay: the sections rebuilt from the model (the scenario of a design point, its
         utility space, a re-simulated run).

@@ -227,7 +227,8 @@ def load_results(path: str | Path, strict: bool = False) -> Results:
               else read_labels(scenario_path))
     names = {
         PARAM + str(p.get("path")): str(p["label"])
-        for p in spec.get("parameters") or []
+        for key in ("parameters", "levers", "uncertainties")
+        for p in spec.get(key) or []
         if isinstance(p, dict) and p.get("label")
     }
     return Results(

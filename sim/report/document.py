@@ -177,6 +177,16 @@ def pct(x: float) -> str:
     return "n/a" if x is None or np.isnan(x) else f"{100 * x:.1f}%"
 
 
+def pct_ci(rate: float, n: int) -> str:
+    """A rate over ``n`` runs with its Wilson 95% interval ("62.5% (55.1-69.4%)")."""
+    from sim.experiment.intervals import wilson
+
+    if rate is None or np.isnan(rate) or not n:
+        return pct(rate)
+    lo, hi = wilson(round(rate * n), n)
+    return f"{100 * rate:.1f}% ({100 * float(lo):.1f}-{100 * float(hi):.1f}%)"
+
+
 def num(x: float, digits: int = 3) -> str:
     """A float to ``digits`` decimals; "n/a" for NaN."""
     return "n/a" if x is None or np.isnan(x) else f"{x:.{digits}f}"

@@ -7,13 +7,15 @@ Core objects:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from sim.report.data import Results, Target, flag
 from sim.report.discovery import Discovery, discover
 from sim.report.labels import UTIL
+from sim.report.prim import PrimResult, prim
+from sim.report.samples import sample_points, uncertainty_columns, unit_coordinates
 from sim.report.sensitivity import Sensitivity, analyse
 from sim.report.tables import feasible_share, package_table, param_ranking, point_outcomes
 
@@ -33,6 +35,8 @@ class Facts:
         ranking: swept parameters ranked for the target, most influential first.
         ranked_by: the sensitivity method behind ``ranking``, or ``variance of means`` when
             the sensitivity analysis gave no index for the target.
+        prim: the PRIM box for the target (`sim.report.prim`), or None when the
+            ``discovery`` extra is absent or PRIM found no box.
     """
 
     results: Results
@@ -44,6 +48,7 @@ class Facts:
     discovery: Discovery
     ranking: pd.Series
     ranked_by: str
+    prim: PrimResult | None = None
 
     def rate(self, column: str) -> float:
         """The share of all runs where the boolean ``column`` is true."""
@@ -64,7 +69,7 @@ def compute_facts(results: Results, target: Target) -> Facts:
     for a in results.actors:
         outputs[UTIL + a] = f"u({results.labels.actor(a)})"
     varied = results.varied_params
-    sens = analyse(points, results.params, tuple(outputs), results.spec)
+    sens = _sensitivity(points, results, tuple(outputs))
     key = "target" if "target" in outputs else "agreement"
     ranking, ranked_by = sens.ranking(key), sens.method
     if ranking.empty and varied and points[key].nunique() > 1:
@@ -73,4 +78,23 @@ def compute_facts(results: Results, target: Target) -> Facts:
     found = discover(runs[list(varied)], target.values(runs))
     packages = package_table(results)
     packages["feasible_share"] = feasible_share(results, packages)
-    return Facts(results, target, points, packages, outputs, sens, found, ranking, ranked_by)
+    boxed = prim(runs[list(varied)], target.values(runs)) if varied else None
+    return Facts(results, target, points, packages, outputs, sens, found, ranking, ranked_by,
+                 boxed)
+
+
+def _sensitivity(points: pd.DataFrame, results: Results, outputs: tuple[str, ...]
+                 ) -> Sensitivity:
+    """Indices over the design points, or (levers x uncertainties) over the samples."""
+    samples = sample_points(points, results, outputs)
+    if samples is None:
+        params = results.params
+        unit = unit_coordinates(results, len(params))
+        return analyse(points, params, outputs, results.spec, unit=unit)
+    unc = uncertainty_columns(results)
+    sens = analyse(samples, unc, outputs, results.spec,
+                   unit=unit_coordinates(results, len(unc)))
+    scope = (f"Computed over the {len(samples)} samples of the uncertainties (the levers "
+             "are crossed with each sample; each output is averaged over every policy and "
+             "replicate at a sample).")
+    return replace(sens, scope=scope)

@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from sim.atomic import atomic_path
+from sim.experiment.intervals import wilson
 
 DPI = 110
 PAIRWISE_MAX_ACTORS = 5
@@ -31,9 +33,17 @@ PAIRWISE_MAX_ACTORS = 5
 
 def _save(fig: Figure, path: Path) -> Path:
     FigureCanvasAgg(fig)
+    _plain(fig)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     return path
+
+
+def _plain(fig: Figure) -> Figure:
+    """Labels are plain text: a '$' in a scenario's label is never read as mathtext."""
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return fig
 
 
 def _level_text(v: object) -> str:
@@ -48,7 +58,8 @@ def rate_heatmaps(
 
     Args:
         panels: outcome name -> rate table (index: y levels, columns: x levels).
-        counts: runs per cell, same shape (annotated beside each rate).
+        counts: runs per cell, same shape (annotated beside each rate, with the rate's
+            Wilson 95% interval).
         xlabel: the x parameter's label.
         ylabel: the y parameter's label.
         path: where to save.
@@ -75,10 +86,11 @@ def rate_heatmaps(
                 if np.isnan(v):
                     continue
                 c = runs[i, j]
-                ax.text(j, i, f"{v:.0%}\n(n={c})", ha="center", va="center", fontsize=7,
-                        color="white" if v < 0.6 else "black")
+                lo, hi = wilson(round(v * c), c) if c else (np.nan, np.nan)
+                ax.text(j, i, f"{v:.0%}\n[{lo:.0%}-{hi:.0%}]\n(n={c})", ha="center",
+                        va="center", fontsize=6, color="white" if v < 0.6 else "black")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    fig.tight_layout()
+    _plain(fig).tight_layout()
     return _save(fig, path)
 
 
@@ -102,7 +114,7 @@ def rate_lines(rates: pd.DataFrame, xlabel: str, path: Path, categorical: bool) 
     ax.set_ylabel("share of runs")
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    _plain(fig).tight_layout()
     return _save(fig, path)
 
 
@@ -139,7 +151,7 @@ def package_bars(table: pd.DataFrame, path: Path) -> Path:
         ],
         frameon=False, fontsize=8, loc="lower right",
     )
-    fig.tight_layout()
+    _plain(fig).tight_layout()
     return _save(fig, path)
 
 
@@ -203,7 +215,7 @@ def _pairwise(
     handles, names = fig.axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=8, frameon=False,
                markerscale=0.8)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    _plain(fig).tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 
@@ -227,7 +239,7 @@ def _parallel(
     ax.set_title(f"Pareto frontier of the feasible set ({int(feasible.sum())} feasible "
                  "packages; orange), agreements reached (black)")
     ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
+    _plain(fig).tight_layout()
     return fig
 
 
@@ -263,5 +275,5 @@ def trajectories(
         if end is not None:
             ax.axvline(end, color="grey", linestyle=":", linewidth=0.9)
         ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16))
-    fig.tight_layout()
+    _plain(fig).tight_layout()
     return _save(fig, path)

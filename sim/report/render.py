@@ -19,6 +19,7 @@ import pandas as pd
 from sim import glossary
 from sim.atomic import atomic_write
 from sim.errors import UserError
+from sim.report.claims import CART, robustness_section, robustness_summary
 from sim.report.data import load_results, parse_target, resolve_param
 from sim.report.document import Doc
 from sim.report.facts import Facts, compute_facts
@@ -123,6 +124,7 @@ def build_report(
         replay_section(doc, facts, point, run, out)
     step(5)
     discovery_section(doc, facts)
+    robustness_section(doc, results)
     sensitivity_section(doc, facts)
     _notes(doc, facts, point, run if replay else None)
     doc.heading("Terms used")
@@ -140,7 +142,9 @@ def summarize(directory: str | Path, target: str = "agreement", top: int = 3) ->
 
     Keys: ``experiment``, ``question``, ``runs``, ``points``, ``agreement_rate``,
     ``stillborn_rate``, ``target``, ``target_rate``, ``top_packages`` (terms, labels, runs,
-    share of agreements), ``top_rule`` (text, density, coverage, runs) or None, and
+    share of agreements), ``top_rule`` (text, density, coverage, runs, method) or None,
+    ``prim`` (method, where, density, coverage, lift, qp) or None, ``robustness`` (the
+    claim's block, `sim.experiment.robustness.summary`, with ``flip_box``) or None, and
     ``sensitivity`` (method, index, ranking of the parameters for the target).
     """
     results = load_results(directory)
@@ -177,7 +181,18 @@ def summarize(directory: str | Path, target: str = "agreement", top: int = 3) ->
             "density": rule.density,
             "coverage": rule.coverage,
             "runs": rule.runs,
+            "method": CART,
         },
+        "prim": None if facts.prim is None else {
+            "method": facts.prim.method,
+            "where": " and ".join(c.text(labels.param, labels.value)
+                                  for c in facts.prim.conditions) or "all runs",
+            "density": facts.prim.density,
+            "coverage": facts.prim.coverage,
+            "lift": facts.prim.lift,
+            "qp": {k: _float(v) for k, v in facts.prim.qp.items()},
+        },
+        "robustness": robustness_summary(results),
         "sensitivity": {
             "method": facts.sensitivity.method,
             "index": facts.sensitivity.index,

@@ -18,11 +18,13 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.report import figures
+from sim.report.claims import CART, prim_block
 from sim.report.data import agreed, flag, resolve_param
 from sim.report.discovery import Discovery, discover
-from sim.report.document import Doc, num, pct
+from sim.report.document import Doc, num, pct, pct_ci
 from sim.report.facts import Facts
 from sim.report.labels import PARAM, PKG, UTIL
+from sim.report.samples import lever_columns
 from sim.report.sensitivity import METHOD_TEXT, design_kind
 from sim.report.tables import levels_of, package_names
 
@@ -39,6 +41,9 @@ REASONS = {"agreement": "agreement", "stillborn": "stillborn deal (the ratifiers
 def choose_axes(facts: Facts, x: str | None, y: str | None) -> tuple[str | None, str | None]:
     """The heat map's parameters: the user's, else the most influential varied ones.
 
+    With levers, the first varied lever comes first (x), then the most influential
+    uncertainty.
+
     Raises:
         UserError: an unknown parameter, or the same one for both axes.
     """
@@ -47,7 +52,8 @@ def choose_axes(facts: Facts, x: str | None, y: str | None) -> tuple[str | None,
     if picked[0] and picked[0] == picked[1]:
         raise UserError(f"--x and --y name the same parameter '{x}'")
     varied = results.varied_params
-    ranked = [p for p in facts.ranking.index if p in varied]
+    ranked = [p for p in lever_columns(results) if p in varied][:1]
+    ranked += [p for p in facts.ranking.index if p in varied and p not in ranked]
     ranked += [p for p in varied if p not in ranked]
     pool = [p for p in ranked if p not in picked]
     for k in (0, 1):
@@ -81,6 +87,15 @@ def overview_section(doc: Doc, facts: Facts) -> None:
         f"Design: {design}, {len(per_point)} design points × {reps} replicates = "
         f"{len(runs)} runs (experiment seed {spec.get('seed', 'unknown')})."
     )
+    levers = lever_columns(results)
+    if levers and "policy_id" in runs and "sample_id" in runs:
+        crn = results.manifest.get("crn")
+        doc.para(
+            f"Levers x uncertainties: {runs['policy_id'].nunique()} policies (every "
+            f"combination of the levers) x {runs['sample_id'].nunique()} samples of the "
+            f"uncertainties ({design}); common random numbers "
+            f"{'on' if crn else 'off' if crn is False else 'not recorded'}."
+        )
     lines = []
     for p in results.params:
         col = runs[p]
@@ -91,24 +106,27 @@ def overview_section(doc: Doc, facts: Facts) -> None:
         else:
             span = ", ".join(results.labels.value(p, v)
                              for v in sorted(col.dropna().astype(str).unique()))
-        lines.append(f"{results.labels.param(p)} (`{p[len(PARAM):]}`): {span}")
+        role = " (lever)" if p in levers else " (uncertainty)" if levers else ""
+        lines.append(f"{results.labels.param(p)} (`{p[len(PARAM):]}`){role}: {span}")
     if lines:
         doc.para("Swept parameters:")
         doc.items(lines)
     doc.heading("Outcomes over all runs")
-    rows = [["agreement", int(agreed(runs).sum()), pct(facts.rate("agreement"))]]
+    total = len(runs)
+    rows = [["agreement", int(agreed(runs).sum()), pct_ci(facts.rate("agreement"), total)]]
     if "stillborn" in runs.columns:
         rows.append(["stillborn deal", int(flag(runs, "stillborn").sum()),
-                     pct(facts.rate("stillborn"))])
+                     pct_ci(facts.rate("stillborn"), total)])
     if "ceasefire_only" in runs.columns:  # issue 12: a ceasefire agreed, no settlement
         cf = flag(runs, "ceasefire_only")
         if cf.any() or "stage1_ceasefire" in runs and runs["stage1_ceasefire"].notna().any():
             rows.append(["ceasefire only (stage-1 ceasefire holds, no settlement)",
-                         int(cf.sum()), pct(cf.mean())])
+                         int(cf.sum()), pct_ci(cf.mean(), total)])
     if facts.target.kind == "package":
         hits = facts.target.values(runs)
-        rows.append([facts.target.describe(results.labels), int(hits.sum()), pct(hits.mean())])
-    doc.table(["outcome", "runs", "share of runs"], rows)
+        rows.append([facts.target.describe(results.labels), int(hits.sum()),
+                     pct_ci(hits.mean(), total)])
+    doc.table(["outcome", "runs", "share of runs (Wilson 95% interval)"], rows)
     if "durability" in runs.columns and runs["durability"].notna().any():
         d = runs["durability"].astype(float)
         cf_d = d[flag(runs, "ceasefire_only")] if "ceasefire_only" in runs else d.iloc[:0]
@@ -184,8 +202,9 @@ def rates_section(doc: Doc, facts: Facts, x: str | None, y: str | None, out: Pat
                                   categorical=categorical)
         doc.image(path, f"Outcome rates by {results.labels.param(x)}")
         shares = rates.to_numpy(dtype=float)
+        doc.para("Rates with their Wilson 95% intervals in brackets.")
         doc.table([results.labels.param(x), "runs", *[f"{k} rate" for k in rates.columns]],
-                  [[show(x, i), int(counts[i]), *[pct(v) for v in shares[r]]]
+                  [[show(x, i), int(counts[i]), *[pct_ci(v, int(counts[i])) for v in shares[r]]]
                    for r, i in enumerate(rates.index)])
         return
     ly = levels_of(runs[y])
@@ -200,11 +219,12 @@ def rates_section(doc: Doc, facts: Facts, x: str | None, y: str | None, out: Pat
     doc.para(f"Axes: {results.labels.param(x)} × {results.labels.param(y)} ({how}).")
     doc.image(path, f"Outcome rates by {results.labels.param(x)} and {results.labels.param(y)}")
     for name, table in panels.items():
-        doc.para(f"{name.capitalize()} rate (runs per cell in brackets); rows: "
-                 f"{results.labels.param(y)}, columns: {results.labels.param(x)}.")
+        doc.para(f"{name.capitalize()} rate, Wilson 95% interval in brackets, n runs per "
+                 f"cell; rows: {results.labels.param(y)}, columns: "
+                 f"{results.labels.param(x)}.")
         shares, n = table.to_numpy(dtype=float), cells.to_numpy()
         doc.table([results.labels.param(y), *table.columns],
-                  [[i, *[f"{pct(v)} ({n[r, c]})" if not np.isnan(v) else "-"
+                  [[i, *[f"{pct_ci(v, int(n[r, c]))} n={n[r, c]}" if not np.isnan(v) else "-"
                          for c, v in enumerate(shares[r])]] for r, i in enumerate(table.index)])
 
 
@@ -248,11 +268,12 @@ def packages_section(doc: Doc, facts: Facts, out: Path) -> None:
     })
     path = figures.package_bars(frame, out / "packages.png")
     doc.image(path, "Agreed packages by frequency")
-    header = ["#", "package: what sets it apart", "runs", "share of agreements",
+    header = ["#", "package: what sets it apart", "runs", "share of agreements (95%)",
               "design points", "Pareto-optimal", "feasible",
               *[f"u({results.labels.actor(a)})" for a in results.actors]]
     doc.table(header, [
-        [f"#{k}", n, int(r["count"]), pct(r["share"]), int(r["points"]), pct(r["pareto_share"]),
+        [f"#{k}", n, int(r["count"]), pct_ci(r["share"], n_deals), int(r["points"]),
+         pct(r["pareto_share"]),
          pct(r["feasible_share"]), *[num(r[UTIL + a]) for a in results.actors]]
         for k, (n, (_, r)) in enumerate(zip(names, table.iterrows(), strict=True), 1)
     ])
@@ -275,7 +296,8 @@ def _rules(doc: Doc, facts: Facts, found: Discovery, outcome: str) -> None:
         return
     doc.para(
         f"{outcome.capitalize()}: {found.hits} of {found.runs} runs ({pct(found.base_rate)}). "
-        f"Decision tree of depth ≤ 3 with at least {found.min_leaf} runs per leaf; it "
+        f"**Method: {CART}.** Decision tree of depth ≤ 3 with at least {found.min_leaf} "
+        "runs per leaf; it "
         f"classifies {pct(found.accuracy)} of the runs correctly. Boxes where {outcome} is "
         "more likely than on average, densest first:"
     )
@@ -293,11 +315,12 @@ def _rules(doc: Doc, facts: Facts, found: Discovery, outcome: str) -> None:
 
 
 def discovery_section(doc: Doc, facts: Facts) -> None:
-    """Decision-tree rules for the target (and for stillborn deals, where there are any)."""
+    """PRIM's box and the decision-tree rules for the target (and for stillborn deals)."""
     doc.heading("Scenario discovery: which parameter ranges make the outcome likely")
     doc.para("Density: the share of runs inside the box with the outcome. Coverage: the share "
              "of all runs with the outcome that fall inside the box.")
     labels = facts.results.labels
+    prim_block(doc, facts.prim, facts.target.describe(labels), labels.param, labels.value)
     _rules(doc, facts, facts.discovery, facts.target.describe(labels))
     runs = facts.results.runs
     if facts.target.kind != "stillborn" and flag(runs, "stillborn").any():
@@ -317,15 +340,26 @@ def sensitivity_section(doc: Doc, facts: Facts) -> None:
         doc.para("The design does not support SALib's sensitivity indices; parameters are "
                  "ranked by the share of the outcome's variance across design points that "
                  "their level means explain.")
+    if s.scope:
+        doc.para(s.scope)
     cols = [c for c in facts.outputs if c in s.table.columns and s.table[c].notna().any()]
     label = facts.results.labels.param
-    if cols:
-        index = s.table[cols].to_numpy(dtype=float)
+
+    def cells(values: np.ndarray, conf: np.ndarray | None) -> list[str]:
+        if conf is None:
+            return [num(v) for v in values]
+        return [f"{num(v)} ± {num(c)}" for v, c in zip(values, conf, strict=True)]
+
+    tables = {s.index: s.table, **s.extra}
+    for name, frame in tables.items():
+        if name.endswith("_conf") or not cols:
+            continue
+        conf_frame = tables.get(f"{name}_conf")
+        values = frame[cols].to_numpy(dtype=float)
+        conf = None if conf_frame is None else conf_frame[cols].to_numpy(dtype=float)
+        if name != s.index:
+            doc.para(f"{name}:")
         doc.table(["parameter", *[facts.outputs[c] for c in cols]],
-                  [[label(p), *[num(v) for v in index[r]]] for r, p in enumerate(s.table.index)])
-    for name, extra in s.extra.items():
-        doc.para(f"{name}:")
-        values = extra[cols].to_numpy(dtype=float)
-        doc.table(["parameter", *[facts.outputs[c] for c in cols]],
-                  [[label(p), *[num(v) for v in values[r]]] for r, p in enumerate(extra.index)])
+                  [[label(p), *cells(values[r], None if conf is None else conf[r])]
+                   for r, p in enumerate(frame.index)])
     doc.items([f"{facts.outputs.get(out, out)}: {remark}" for out, remark in s.notes])

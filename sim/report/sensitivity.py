@@ -35,8 +35,10 @@ MANY_VALUES = 12
 MIN_POINTS = 20
 
 METHOD_TEXT = {
-    "sobol": "Sobol' indices (SALib sobol.analyze on the Saltelli sample): total-order ST",
-    "morris": "Morris elementary effects (SALib morris.analyze): mu*",
+    "sobol": "Sobol' indices (SALib sobol.analyze on the Saltelli sample): total-order ST "
+    "and first-order S1, ± the half-width of their 95% bootstrap intervals",
+    "morris": "Morris elementary effects (SALib morris.analyze): mu* ± the half-width of "
+    "its 95% bootstrap interval, and sigma",
     "pawn": "PAWN (SALib pawn.analyze on the design points): median KS distance",
     "variance": "first-order variance share of the design's level means "
     "(a ranking, not a SALib index)",
@@ -53,8 +55,12 @@ class Sensitivity:
         index: the name of the reported index (``ST``, ``mu_star``, ``pawn_median``,
             ``variance_share``).
         table: rows = parameter columns, columns = outputs; NaN when not computable.
-        extra: further indices by name (``S1`` for Sobol, ``sigma`` for Morris).
+        extra: further indices by name (``S1``, ``ST_conf``, ``S1_conf`` for Sobol;
+            ``sigma``, ``mu_star_conf`` for Morris; ``*_conf``: half-widths of the 95%
+            bootstrap intervals).
         notes: ``(output, remark)`` pairs (constant output, missing values).
+        scope: what the indices were computed over, when not the design points (levers x
+            uncertainties: the uncertainty samples, outputs averaged over the policies).
     """
 
     method: str
@@ -63,6 +69,7 @@ class Sensitivity:
     table: pd.DataFrame
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: tuple[tuple[str, str], ...] = ()
+    scope: str = ""
 
     @property
     def supported(self) -> bool:
@@ -100,7 +107,7 @@ def _design_option(experiment: dict, keys: tuple[str, ...], default: Any) -> Any
 
 def analyse(
     points: pd.DataFrame, params: tuple[str, ...], outputs: tuple[str, ...], experiment: dict,
-    seed: int = 1,
+    seed: int = 1, unit: np.ndarray | None = None,
 ) -> Sensitivity:
     """Compute sensitivity indices of ``outputs`` (columns of ``points``) to ``params``.
 
@@ -111,15 +118,21 @@ def analyse(
         experiment: the resolved experiment (its ``design`` picks Sobol or Morris).
         seed: seed of the bootstrap inside SALib (a local generator; fixed for
             reproducible reports).
+        unit: the design's unit coordinates (one row per point, one column per parameter),
+            when known: the Saltelli / Morris structure is checked on them, and Morris
+            elementary effects are taken over them (integer and categorical parameters
+            keep their levels in the runs; their effects are per unit of the range).
     """
     varied = tuple(p for p in params if points[p].nunique(dropna=True) > 1)
     if not varied:
         return _none("no parameter varies across the design points")
     if len(points) < 3:
         return _none(f"only {len(points)} design points")
-    numeric = all(pd.api.types.is_numeric_dtype(points[p]) for p in params)
     kind = design_kind(experiment)
-    X = points[list(params)].to_numpy(dtype=float) if numeric else None
+    if unit is not None and unit.shape == (len(points), len(params)):
+        X: np.ndarray | None = unit
+    else:
+        X = _codes(points, params)
     if X is not None and ("sobol" in kind or "saltelli" in kind):
         second = bool(_design_option(experiment, ("calc_second_order", "second_order"), True))
         if _saltelli_structure(X, second):
@@ -128,7 +141,7 @@ def analyse(
     elif X is not None and "morris" in kind:
         levels = int(_design_option(experiment, ("num_levels", "levels"), 4))
         if _morris_structure(X):
-            return _morris(points, params, outputs, levels, seed)
+            return _morris(points, params, outputs, levels, seed, X)
         reason = "the design is named Morris but its points are not Morris trajectories"
     else:
         reason = f"the design ({kind or 'unnamed'}) is not a Sobol or Morris sample"
@@ -143,6 +156,18 @@ def analyse(
         f"numeric and taking more than {MANY_VALUES} values"
     )
     return _variance(points, varied, outputs, why)
+
+
+def _codes(points: pd.DataFrame, params: tuple[str, ...]) -> np.ndarray:
+    """The parameter columns as numbers: categorical levels as their codes."""
+    cols = []
+    for p in params:
+        col = points[p]
+        if pd.api.types.is_numeric_dtype(col):
+            cols.append(col.to_numpy(dtype=float))
+        else:
+            cols.append(pd.factorize(col.astype("string"))[0].astype(float))
+    return np.column_stack(cols) if cols else np.empty((len(points), 0))
 
 
 def _none(reason: str) -> Sensitivity:
@@ -185,7 +210,8 @@ def _morris_structure(X: np.ndarray) -> bool:
 
 
 def _problem(points: pd.DataFrame, params: tuple[str, ...]) -> dict:
-    bounds = [[float(points[p].min()), float(points[p].max())] for p in params]
+    X = _codes(points, params)
+    bounds = [[float(X[:, j].min()), float(X[:, j].max())] for j in range(len(params))]
     bounds = [[lo, hi if hi > lo else lo + 1.0] for lo, hi in bounds]
     return {"num_vars": len(params), "names": list(params), "bounds": bounds}
 
@@ -210,8 +236,7 @@ def _sobol(
     from SALib.analyze import sobol
 
     problem = _problem(points, params)
-    st: dict[str, np.ndarray] = {}
-    s1: dict[str, np.ndarray] = {}
+    got: dict[str, dict[str, np.ndarray]] = {k: {} for k in ("ST", "S1", "ST_conf", "S1_conf")}
     notes: list[tuple[str, str]] = []
     for out in outputs:
         y = points[out].to_numpy(dtype=float)
@@ -220,32 +245,41 @@ def _sobol(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = sobol.analyze(problem, y, calc_second_order=second, seed=seed)
-        st[out], s1[out] = res["ST"], res["S1"]
-    table = pd.DataFrame(st, index=list(params)).reindex(columns=list(outputs))
-    extra = {"S1": pd.DataFrame(s1, index=list(params)).reindex(columns=list(outputs))}
+        for k in got:
+            got[k][out] = res[k]
+    frames = {k: pd.DataFrame(v, index=list(params)).reindex(columns=list(outputs))
+              for k, v in got.items()}
+    table = frames.pop("ST")
+    extra = frames
     reason = "the design is a Saltelli sample (A, AB, BA, B blocks)"
     return Sensitivity("sobol", reason, "ST", table, extra, tuple(notes))
 
 
 def _morris(
     points: pd.DataFrame, params: tuple[str, ...], outputs: tuple[str, ...], levels: int,
-    seed: int,
+    seed: int, X: np.ndarray,
 ) -> Sensitivity:
     from SALib.analyze import morris
 
-    problem = _problem(points, params)
-    X = points[list(params)].to_numpy(dtype=float)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    problem = {"num_vars": len(params), "names": list(params),
+               "bounds": [[float(a), float(b) if b > a else float(a) + 1.0]
+                          for a, b in zip(lo, hi, strict=True)]}
     mu: dict[str, np.ndarray] = {}
     sigma: dict[str, np.ndarray] = {}
+    conf: dict[str, np.ndarray] = {}
     notes: list[tuple[str, str]] = []
     for out in outputs:
         y = points[out].to_numpy(dtype=float)
         if not _usable(y, out, notes):
             continue
         res = morris.analyze(problem, X, y, num_levels=levels, seed=seed)
-        mu[out], sigma[out] = res["mu_star"], res["sigma"]
+        mu[out], sigma[out], conf[out] = res["mu_star"], res["sigma"], res["mu_star_conf"]
     table = pd.DataFrame(mu, index=list(params)).reindex(columns=list(outputs))
-    extra = {"sigma": pd.DataFrame(sigma, index=list(params)).reindex(columns=list(outputs))}
+    extra = {
+        "sigma": pd.DataFrame(sigma, index=list(params)).reindex(columns=list(outputs)),
+        "mu_star_conf": pd.DataFrame(conf, index=list(params)).reindex(columns=list(outputs)),
+    }
     return Sensitivity("morris", "the design is a set of Morris trajectories", "mu_star",
                        table, extra, tuple(notes))
 

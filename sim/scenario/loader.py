@@ -23,10 +23,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sim.errors import UserError
+from sim.scenario import bounded_yaml, bounds
+from sim.scenario.limits import limit
 from sim.scenario.numbers import numbers, strip_engine_provenance
 from sim.scenario.schema import Scenario
 
@@ -37,78 +38,33 @@ class ScenarioError(UserError):
     """Invalid scenario input; ``lines`` holds one readable message per problem."""
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that rejects duplicate mapping keys (duplicate ids)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: dict[Any, Any] = {}
-    for key_node, _value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue  # ``<<: *anchor`` merge keys may be overridden by explicit keys
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a plain value, not a list or mapping",
-                key_node.start_mark,
-            ) from None
-        if key in seen:
-            mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", mark
-            )
-        seen[key] = True
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
-
-# The same safe loader on libyaml's C parser (about 10x faster on the base scenario), when
-# PyYAML was built with it. Only valid documents are taken from it: any error re-parses
-# with the pure-Python loader above, so error messages do not depend on the build.
-_FastLoader: type | None = None
-if getattr(yaml, "__with_libyaml__", False):
-    class _CUniqueKeyLoader(yaml.CSafeLoader):
-        """`_UniqueKeyLoader` on the C parser."""
-
-    _CUniqueKeyLoader.add_constructor(
-        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-    )
-    _FastLoader = _CUniqueKeyLoader
-
-
 def parse_yaml(text: str, file: str) -> Any:
-    """Parse YAML text safely; syntax errors become a `ScenarioError` with line and column."""
-    if _FastLoader is not None:
-        try:
-            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - CSafeLoader subclass
-        except yaml.YAMLError:
-            pass  # the pure-Python parser below reports it
+    """Parse YAML text safely within the input bounds (`sim.scenario.bounded_yaml`).
+
+    Syntax errors, nesting, aliases and duplicate keys become a `ScenarioError` with line
+    and column; non-finite or over-64-bit numbers one line each with their field path.
+    """
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ScenarioError([f"{file}: {where}: YAML error: {problem}"]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([f"{file}: YAML error: {exc}"]) from None
+        data = bounded_yaml.parse_yaml(text, file)
+    except bounded_yaml.YamlProblem as exc:
+        raise ScenarioError([str(exc)]) from None
+    problems = bounded_yaml.number_problems(data)
+    if problems:
+        raise ScenarioError([f"{file}: {format_loc(loc)}: {msg}" for loc, msg in problems])
+    return data
 
 
-def read_yaml_file(path: Path) -> Any:
-    """Read and parse one YAML file, turning I/O problems into `ScenarioError`."""
+def read_yaml_file(path: Path, what: str = "") -> Any:
+    """Read (a regular file within the size limit) and parse one YAML file.
+
+    Args:
+        path: the file.
+        what: the field that named it (``extends``), for the message.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([f"{path}: file not found"]) from None
-    except IsADirectoryError:
-        raise ScenarioError([f"{path}: is a directory, not a file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([f"{path}: cannot read file: {exc}"]) from None
+        text = bounded_yaml.read_text(path, what)
+    except bounded_yaml.YamlProblem as exc:
+        raise ScenarioError([str(exc)]) from None
     return parse_yaml(text, str(path))
 
 
@@ -155,7 +111,10 @@ def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict:
     if resolved in _stack:
         chain = " -> ".join(str(p.name) for p in (*_stack, resolved))
         raise ScenarioError([f"{path}: extends: cycle ({chain})"])
-    data = read_yaml_file(path)
+    if len(_stack) >= limit("extends"):
+        raise ScenarioError([f"{path}: extends: a chain of more than {limit('extends')} files "
+                             f"(a fixed limit), from {_stack[0].name}"])
+    data = read_yaml_file(path, f"{_stack[-1]}: extends" if _stack else "")
     if data is None:
         raise ScenarioError([f"{path}: the file is empty"])
     if not isinstance(data, dict):
@@ -168,7 +127,7 @@ def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict:
     if not isinstance(parent, str):
         raise ScenarioError([f"{path}: extends: expected a file name (string)"])
     parent_path = (path.parent / parent)
-    if not parent_path.exists():
+    if not parent_path.exists() and not parent_path.is_fifo():
         raise ScenarioError([f"{path}: extends: file not found: {parent_path}"])
     base = load_raw(parent_path, (*_stack, resolved))
     data = _resolve_source_text(data, path)
@@ -209,10 +168,11 @@ def format_loc(loc: tuple) -> str:
     out = ""
     prev_int = False
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
             prev_int = True
             continue
+        part = str(part)  # YAML keys may be numbers or dates
         # Discriminated unions insert the tag after the list index: drop it.
         if prev_int and part in RED_LINE_KINDS:
             prev_int = False
@@ -248,12 +208,17 @@ def validate_data(data: dict, file: str = "<scenario>") -> Scenario:
     (`sim.scenario.numbers.strip_engine_provenance`); quotes are then checked against the
     scenario's ``source_text``.
     """
+    too_many = bounds.option_problems(data)
+    if too_many:
+        raise ScenarioError([f"{file}: {format_loc(loc)}: {msg}" for loc, msg in too_many])
     plain, problems = strip_engine_provenance(data)
     lines = [f"{file}: {format_loc(loc)}: {msg}" for loc, msg in problems]
     try:
         scenario = Scenario.model_validate(plain)
     except ValidationError as exc:
         raise ScenarioError(list(dict.fromkeys(_error_lines(exc, file) + lines))) from None
+    lines += [f"{file}: {format_loc(loc)}: {msg}" for loc, msg in
+              bounds.number_range_problems(scenario) + bounds.space_problems(scenario)]
     if lines:
         raise ScenarioError(list(dict.fromkeys(lines)))
     quote_errors = check_quotes(data, file)
@@ -309,9 +274,9 @@ def check_quotes(data: dict, file: str) -> list[str]:
     if not st:
         return []
     try:
-        article = _normalise(Path(st).read_text(encoding="utf-8"))
-    except OSError:
-        return [f"{file}: source_text: cannot read '{st}'"]
+        article = _normalise(bounded_yaml.read_text(Path(st), "source_text"))
+    except bounded_yaml.YamlProblem as exc:
+        return [f"{file}: {exc}"]
     errors = []
     for loc, quote in _quotes(data, ()):
         if _normalise(quote) not in article:
