@@ -7,19 +7,20 @@ Core objects:
     sweep: the whole command: load and validate the plan (every point), open the results
         directory (lock it; create, resume, refuse or repair it), analyse the points, run
         every missing run in chunks (on an executor of `sim.experiment.executors`) and
-        commit each finished chunk as one part file the manifest records; on SIGINT or
-        SIGTERM, commit what has finished, stop the workers and raise `Interrupted`.
+        commit the finished chunks as part files the manifest records (several per manifest
+        write, `sim.experiment.group`); on SIGINT or SIGTERM, commit what has finished,
+        stop the workers and raise `Interrupted`.
     chunk_size: the default (guided) size of the next chunk.
 
 Chunks are consecutive run ids, so the replicates of a point travel together and a
 worker reuses the point's scenario and `Prepared`. By default chunks are *guided*: a
 quarter of each worker's share of what is left, so large at first (few part files, little
 overhead) and down to 32 runs at the end (no worker idles while another finishes a long
-chunk). Seeds are derived in the parent
-(`sim.experiment.design.run_seed`) and every run is a pure function of (scenario, seed,
-rounds): results are identical whatever the executor, worker count or chunk size.
-Memory is bounded: runs are generated lazily chunk by chunk, at most ``2 x workers``
-chunks are in flight, and no more than one chunk of rows is held per result.
+chunk). Seeds are derived from (point, replicate) by `sim.experiment.design.run_seed`
+in the workers, and every run is a pure function of (scenario, seed, rounds): results
+are identical whatever the executor, worker count or chunk size. Memory is bounded: runs
+are generated lazily chunk by chunk, at most ``2 x workers`` chunks are in flight, and no
+more than one chunk of rows is held per result.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.experiment.design import run_seed
 from sim.experiment.executors import Executor, SweepError, make_executor
+from sim.experiment.group import GroupCommit
 from sim.experiment.plan import Plan, load_plan, validate_points
 from sim.experiment.point import Job
 from sim.experiment.progress import MODES, Progress
-from sim.experiment.stopping import Aborted, Interrupted, critical, stop_on_signals
+from sim.experiment.stopping import Aborted, Interrupted, stop_on_signals
 from sim.experiment.worker import FALLBACK_KEY, PointInfo, prepare_points, run_chunk
 
 if TYPE_CHECKING:
@@ -47,8 +48,9 @@ if TYPE_CHECKING:
 
     from sim.experiment.storage import ResultsDir
 
-# A chunk's run ids, point ids, replicates and seeds (aligned int arrays).
-RunMeta = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+# A chunk's run ids, point ids, replicates and seeds (aligned int arrays; seeds None when
+# the worker derives them, `sim.experiment.worker.run_chunk`).
+RunMeta = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
 
 __all__ = ["SweepError", "SweepOptions", "SweepSummary", "chunk_size", "sweep"]
 
@@ -241,19 +243,13 @@ def _complete(plan: Plan, job: Job, executor: Executor, results: ResultsDir,
     progress = progress or Progress(plan.experiment.name, options.progress)
     progress.start(plan.n_runs, already)
     t0 = time.perf_counter()
-    ran = chunks = 0
+    group = GroupCommit(results, progress)  # several parts per manifest write
 
     def commit(meta: RunMeta, cols: dict[str, list]) -> None:
-        nonlocal ran, chunks
         for reason, n in cols.pop(FALLBACK_KEY, ()):  # runs the batch engine could not play
             if per_run is not None:
                 per_run[reason] = per_run.get(reason, 0) + n
-        with critical():
-            table = _part_table(plan, results.schema, meta, cols, figures)
-            results.commit(table)
-        ran += table.num_rows
-        chunks += 1
-        progress.advance(table.num_rows)
+        group.add(_part_table(plan, results.schema, meta, cols, figures))
 
     tasks = _run_tasks(plan, job, done, options.chunk_size, executor.workers)
     try:
@@ -264,8 +260,11 @@ def _complete(plan: Plan, job: Job, executor: Executor, results: ResultsDir,
             commit(meta, cols)
         raise
     finally:
-        progress.finish()
-    return (already, ran, time.perf_counter() - t0, chunks,
+        try:
+            group.flush()  # what finished is kept, whatever stopped the sweep
+        finally:
+            progress.finish()
+    return (already, group.rows, time.perf_counter() - t0, group.parts,
             tuple(p.line() for p in problems))
 
 
@@ -340,8 +339,8 @@ def _run_tasks(
     fixed: int | None,
     workers: int,
     block: int = 65536,
-) -> Iterator[tuple[RunMeta, tuple[Job, tuple[np.ndarray, np.ndarray, np.ndarray],
-                                   dict[int, list[Any]]]]]:
+) -> Iterator[tuple[RunMeta, tuple[Job, tuple[np.ndarray, np.ndarray, None],
+                                   dict[int, list[Any]], int, bool]]]:
     """Lazily yield one task per chunk of pending runs (consecutive run ids).
 
     Chunks have ``fixed`` runs, or the guided `chunk_size`; none crosses a block of
@@ -366,13 +365,13 @@ def _run_tasks(
             remaining -= run_ids.size
             point_ids = run_ids // reps
             replicates = (run_ids % reps).astype(np.int32)
-            pairs = zip(point_ids.tolist(), replicates.tolist(), strict=True)
-            seeds = np.array([run_seed(seed, p, r, crn) for p, r in pairs], dtype=np.int64)
             unique = np.unique(point_ids)
             cols = plan.design.columns(unique)
             values = {int(p): [c[j] for c in cols] for j, p in enumerate(unique)}
-            meta = (run_ids, point_ids, replicates, seeds)
-            yield meta, (job, (point_ids, replicates, seeds), values)
+            # the seeds are derived in the workers (`run_seed`, ~0.1 ms a run, was the
+            # parent's largest serial cost); each is returned with its run's columns
+            meta = (run_ids, point_ids, replicates, None)
+            yield meta, (job, (point_ids, replicates, None), values, seed, crn)
 
 
 def _part_table(plan: Plan, schema: pa.Schema, meta: RunMeta, cols: dict[str, list],
@@ -385,7 +384,7 @@ def _part_table(plan: Plan, schema: pa.Schema, meta: RunMeta, cols: dict[str, li
         "run_id": run_ids,
         "point_id": point_ids,
         "replicate": replicates,
-        "seed": seeds,
+        "seed": cols.pop("seed") if seeds is None else seeds,
     }
     data["policy_id"], data["sample_id"] = plan.design.ids(point_ids)
     unique, inverse = np.unique(point_ids, return_inverse=True)

@@ -11,9 +11,10 @@ A part file is committed in three steps: its bytes go to ``runs/.pending-<name>`
 manifest is replaced (fsynced) with one that records it (name, run ids, rows, sha256), then
 the pending file is renamed to ``runs/<name>``. A ``kill -9`` at any moment leaves a
 directory whose manifest is right: an unrecorded pending file is removed on the next start,
-a recorded one is renamed into place, and readers read recorded parts only. One fsync per
-part: after a power failure, a part whose bytes did not reach the disk fails its checksum
-and ``--repair`` runs it again.
+a recorded one is renamed into place, and readers read recorded parts only. Several parts
+may share one manifest write (`ResultsDir.commit_many`): one fsync per group. After a power
+failure, a part whose bytes did not reach the disk fails its checksum and ``--repair`` runs
+it again.
 
 Core objects:
     StorageError: a results directory that cannot be used (one line per problem).
@@ -275,28 +276,45 @@ class ResultsDir:
 
     def commit(self, table: pa.Table) -> PartRecord:
         """Commit one part (consecutive run ids) in three steps (see the module docstring)."""
-        ids = table.column("run_id").to_numpy()
-        if ids.size == 0 or not np.array_equal(ids, np.arange(ids[0], ids[0] + ids.size)):
-            raise ValueError("a part holds consecutive run ids")
-        name = part_name(int(ids[0]), int(ids.size))
-        data = dataset.parquet_bytes(table)
-        record = dataset.part_record(name, data, ids)
-        pending = self.runs / f"{PENDING_PREFIX}{name}"
+        return self.commit_many([table])[0]
+
+    def commit_many(self, tables: list[pa.Table]) -> list[PartRecord]:
+        """Commit several parts with one manifest write (one fsync for all of them).
+
+        Every part's bytes go to its pending file, then one manifest records them all,
+        then each is renamed into place: a ``kill -9`` before the manifest is replaced
+        loses them all (their pending files are removed on the next start and their runs
+        run again), after it loses none.
+        """
+        records: list[PartRecord] = []
+        pending: list[Path] = []
         try:
-            pending.write_bytes(data)
-            self.parts.append(record)
+            for table in tables:
+                ids = table.column("run_id").to_numpy()
+                if ids.size == 0 or not np.array_equal(ids, np.arange(ids[0], ids[0] + ids.size)):
+                    raise ValueError("a part holds consecutive run ids")
+                name = part_name(int(ids[0]), int(ids.size))
+                data = dataset.parquet_bytes(table)
+                records.append(dataset.part_record(name, data, ids))
+                pending.append(self.runs / f"{PENDING_PREFIX}{name}")
+                pending[-1].write_bytes(data)
+            self.parts.extend(records)
             self.write_manifest(sync_dir=False)
-        except OSError as exc:
-            if self.parts and self.parts[-1] is record:
-                self.parts.pop()  # not committed: the manifest on disk does not record it
-            with contextlib.suppress(OSError):
-                pending.unlink()
-            raise _cannot_write(pending, exc) from None
-        try:
-            os.replace(pending, self.runs / name)
-        except OSError as exc:  # committed: the next start renames the pending file
-            raise _cannot_write(self.runs / name, exc) from None
-        return record
+        except BaseException as exc:  # not committed: the manifest does not record them
+            if records and self.parts[-len(records):] == records:
+                del self.parts[-len(records):]
+            for p in pending:
+                with contextlib.suppress(OSError):
+                    p.unlink()
+            if isinstance(exc, OSError):
+                raise _cannot_write(pending[-1] if pending else self.runs, exc) from None
+            raise
+        for p, record in zip(pending, records, strict=True):
+            try:
+                os.replace(p, self.runs / record.name)
+            except OSError as exc:  # committed: the next start renames the pending file
+                raise _cannot_write(self.runs / record.name, exc) from None
+        return records
 
     # -- points --------------------------------------------------------------------------
 

@@ -159,15 +159,20 @@ CEASEFIRE_COLUMNS = ("stage1_ceasefire", "ceasefire_only", "outcome", "durabilit
 
 def run_chunk(
     job: Job,
-    runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    runs: tuple[np.ndarray, np.ndarray, np.ndarray | None],
     values: dict[int, list[Any]],
+    seed: int | None = None,
+    crn: bool = False,
 ) -> dict[str, list]:
     """Simulate a chunk of runs.
 
     Args:
         job: the experiment's job.
-        runs: (point_ids, replicates, seeds), aligned arrays.
+        runs: (point_ids, replicates, seeds), aligned arrays; seeds None to derive them
+            here from ``seed`` (`sim.experiment.design.run_seed`), returned as ``seed``.
         values: point id -> its axis values, for every point in the chunk.
+        seed: the experiment's seed (needed when ``runs`` has no seeds).
+        crn: common random numbers (`sim.experiment.design.run_seed`).
 
     Returns:
         The outcome columns (``agreement``, ``pkg.*``, ``round``, ``u.*``, ``ratified``,
@@ -179,8 +184,16 @@ def run_chunk(
         of ``run --json``), null for other actors, without beliefs or without a vote.
     """
     st = _state(job)
-    point_ids, _, seeds = runs
+    point_ids, replicates, seeds = runs
     cols: dict[str, list] = {"agreement": []}
+    if seeds is None:  # derived here, in parallel, not in the parent (issue 15)
+        from sim.experiment.design import run_seed
+
+        if seed is None:
+            raise ValueError("run_chunk: runs without seeds need the experiment seed")
+        pairs = zip(point_ids.tolist(), replicates.tolist(), strict=True)
+        seeds = np.array([run_seed(seed, p, r, crn) for p, r in pairs], dtype=np.int64)
+        cols["seed"] = seeds.tolist()
     cols.update({f"pkg.{i}": [] for i in job.issues})
     cols["round"] = []
     cols.update({f"u.{a}": [] for a in job.actors})
