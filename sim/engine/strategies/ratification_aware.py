@@ -113,17 +113,10 @@ class RatificationAware(TimeDependent):
         n = max(n, 1)
         return self._rows[max(0, n - self.params.window):n]
 
-    def _propose(self, obs: Observation) -> int | None:
+    def _nearest_first(self, obs: Observation, rows: np.ndarray) -> np.ndarray:
         if not self._ranked(obs):
-            return super()._propose(obs)
-        self._model.update(obs)
-        rows = self._window(obs, self.aspiration(obs))
-        if rows is None:
-            return None
-        if self.stochastic and self.rng.random() < self.params.explore:
-            return int(rows[self.rng.integers(rows.shape[0])])
-        nearest_first = rows[::-1]  # ascending expected utility: nearest the aspiration
-        return self._model.most_similar(nearest_first)
+            return super()._nearest_first(obs, rows)
+        return rows[::-1]  # ascending expected utility: nearest the aspiration
 
     def _respond(self, obs: Observation, offer: int) -> bool:
         if not self._ranked(obs):

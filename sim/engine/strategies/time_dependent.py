@@ -153,12 +153,17 @@ class TimeDependent(Strategy[CurveParams]):
             return None
         if self.stochastic and self.rng.random() < self.params.explore:
             return int(rows[self.rng.integers(rows.shape[0])])
-        # Ties in the opponent model go to the candidate nearest the aspiration, then the
-        # lower row: the curve says how much to concede, so without better information
-        # offer exactly that much (ties to its best row would never concede in a small
-        # candidate set such as the ceasefire stage).
-        nearest_first = rows[_ascending_stable(obs.utilities[rows])]
-        return self._model.most_similar(nearest_first)
+        return self._model.most_similar(self._nearest_first(obs, rows))
+
+    def _nearest_first(self, obs: Observation, rows: np.ndarray) -> np.ndarray:
+        """The window's rows, the one nearest the aspiration first.
+
+        Ties in the opponent model go to the candidate nearest the aspiration, then the
+        lower row: the curve says how much to concede, so without better information
+        offer exactly that much (ties to its best row would never concede in a small
+        candidate set such as the ceasefire stage).
+        """
+        return rows[_ascending_stable(obs.utilities[rows])]
 
     def _respond(self, obs: Observation, offer: int) -> bool:
         u = float(obs.utilities[offer])
