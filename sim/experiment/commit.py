@@ -14,7 +14,7 @@ import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -25,9 +25,17 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from sim.experiment.schema import PartRecord
-    from sim.experiment.storage import ResultsDir
 
 __all__ = ["commit_many"]
+
+
+class ResultsDir(Protocol):
+    """What a commit needs of `sim.experiment.storage.ResultsDir` (no import: no cycle)."""
+
+    runs: Path
+    parts: list[PartRecord]
+
+    def write_manifest(self, sync_dir: bool = True) -> None: ...
 
 
 def commit_many(results: ResultsDir, tables: list[pa.Table],
