@@ -26,8 +26,8 @@ def solve(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     rounds: Annotated[
-        int | None, typer.Option("--rounds", min=1, max=10_000, help="Override the protocol's "
-                                 "deadline (at most 10,000 rounds, as in scenario files).")
+        int | None, typer.Option("--rounds", min=1, max=100_000, help="Override the protocol's "
+                                 "deadline (at most 100,000 rounds; files allow 10,000).")
     ] = None,
     horizon: Annotated[
         str, typer.Option("--horizon", help="'finite' (to the deadline) or 'infinite' (the "

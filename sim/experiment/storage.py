@@ -47,7 +47,6 @@ from sim.experiment.layout import (
     POINTS,
     QUARANTINE,
     RUNS,
-    part_name,
     points_schema,
     runs_schema,
 )
@@ -279,42 +278,10 @@ class ResultsDir:
         return self.commit_many([table])[0]
 
     def commit_many(self, tables: list[pa.Table]) -> list[PartRecord]:
-        """Commit several parts with one manifest write (one fsync for all of them).
+        """Commit several parts with one manifest write (`sim.experiment.commit`)."""
+        from sim.experiment.commit import commit_many
 
-        Every part's bytes go to its pending file, then one manifest records them all,
-        then each is renamed into place: a ``kill -9`` before the manifest is replaced
-        loses them all (their pending files are removed on the next start and their runs
-        run again), after it loses none.
-        """
-        records: list[PartRecord] = []
-        pending: list[Path] = []
-        try:
-            for table in tables:
-                ids = table.column("run_id").to_numpy()
-                if ids.size == 0 or not np.array_equal(ids, np.arange(ids[0], ids[0] + ids.size)):
-                    raise ValueError("a part holds consecutive run ids")
-                name = part_name(int(ids[0]), int(ids.size))
-                data = dataset.parquet_bytes(table)
-                records.append(dataset.part_record(name, data, ids))
-                pending.append(self.runs / f"{PENDING_PREFIX}{name}")
-                pending[-1].write_bytes(data)
-            self.parts.extend(records)
-            self.write_manifest(sync_dir=False)
-        except BaseException as exc:  # not committed: the manifest does not record them
-            if records and self.parts[-len(records):] == records:
-                del self.parts[-len(records):]
-            for p in pending:
-                with contextlib.suppress(OSError):
-                    p.unlink()
-            if isinstance(exc, OSError):
-                raise _cannot_write(pending[-1] if pending else self.runs, exc) from None
-            raise
-        for p, record in zip(pending, records, strict=True):
-            try:
-                os.replace(p, self.runs / record.name)
-            except OSError as exc:  # committed: the next start renames the pending file
-                raise _cannot_write(self.runs / record.name, exc) from None
-        return records
+        return commit_many(self, tables, _cannot_write)
 
     # -- points --------------------------------------------------------------------------
 

@@ -57,8 +57,8 @@ class SummitRatificationParams(ProtocolParams):
     ratifiers: list[str] | None = Field(
         default=None,
         description="The actors who must ratify the summit's package (negotiators listed "
-        "here are dropped: they agreed at the summit); default: every other participating "
-        "actor.",
+        "here are dropped: they agreed at the summit; so are actors with participates: "
+        "false: they have no vote); default: every other participating actor.",
     )
 
     renegotiate: bool = Field(
@@ -141,10 +141,10 @@ class SummitRatification(Protocol[SummitRatificationParams]):
             seats = [self.index[a] for a in DEFAULT_NEGOTIATORS]
         else:
             seats = participants[:2]
-        if self.params.ratifiers is not None:
-            ratifiers = [self.index[a] for a in self.params.ratifiers]
-        else:
-            ratifiers = [p for p in self.prepared.problem.participant_indices()]
+        ratifiers = list(self.prepared.problem.participant_indices())
+        if self.params.ratifiers is not None:  # a named ratifier that does not take part
+            ratifiers = [self.index[a] for a in self.params.ratifiers  # has no vote
+                         if self.index[a] in ratifiers]
         self.ratifiers: tuple[int, ...] = tuple(r for r in ratifiers if r not in seats)
         return seats
 
