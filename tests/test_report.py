@@ -188,3 +188,13 @@ def test_real_sweep_report(real_report):
                      r"[^.]+ \(reproduced\)\.", md)
     for name in ("rates.png", "utility_space.png", "dance.png", "trajectories.png"):
         assert (real_report.parent / "figures" / name).read_bytes()[:8] == PNG
+
+
+def test_report_outside_the_working_directory_names_the_sweep_not_its_path(real_report):
+    """A results directory outside the working directory (here under tmp) is not printed:
+    the report names the sweep command that regenerates it, so a committed copy cites no
+    machine's path."""
+    md = real_report.read_text()
+    assert str(real_report.parent) not in md
+    assert "rows of `runs/` in the results directory of `negsim sweep " in md
+    assert "tiny.yaml --out DIR` (regenerate: that command, then `negsim report DIR`)" in md

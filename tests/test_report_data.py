@@ -247,3 +247,14 @@ def test_feasible_share_from_points(results_dir):
         else:
             expected = 0.0
         assert share[k] == pytest.approx(expected)
+
+
+def test_shown_path_is_relative_inside_the_working_directory(tmp_path, monkeypatch):
+    """A committed report names repository paths, never the machine's absolute ones."""
+    repo = tmp_path / "repo"
+    (repo / "scenarios").mkdir(parents=True)
+    monkeypatch.chdir(repo)
+    assert D.shown_path(repo / "scenarios" / "x.yaml") == "scenarios/x.yaml"
+    outside = tmp_path / "elsewhere" / "q1"
+    assert D.shown_path(outside) == outside.as_posix()
+    assert Path(D.shown_path(outside)).is_absolute()

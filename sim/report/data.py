@@ -9,6 +9,8 @@ Core objects:
     flag / agreed: boolean run columns with missing values read as False.
     resolve_param: a user-given parameter name -> its ``param.*`` column.
     read_spaces / point_params: ``spaces.json`` and the parameter values of a design point.
+    shown_path: a path as a report prints it (relative to the working directory when
+        inside it, so a committed report names repository paths, not a machine's).
 
 Nothing here plots or writes files.
 """
@@ -325,3 +327,12 @@ def point_params(results: Results, point_id: int) -> dict[str, object]:
             continue
         out[p[len(PARAM):]] = v.item() if hasattr(v, "item") else v
     return out
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` relative to the working directory when it lies inside it, else as given."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return p.as_posix()

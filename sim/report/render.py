@@ -20,7 +20,7 @@ from sim import glossary
 from sim.atomic import atomic_write
 from sim.errors import UserError
 from sim.report.claims import CART, robustness_section, robustness_summary
-from sim.report.data import load_results, parse_target, resolve_param
+from sim.report.data import load_results, parse_target, resolve_param, shown_path
 from sim.report.document import Doc
 from sim.report.facts import Facts, compute_facts
 from sim.report.labels import PARAM, PKG
@@ -40,9 +40,18 @@ FIGURES = "figures"
 
 def _notes(doc: Doc, facts: Facts, point: int, run: pd.Series | None) -> None:
     doc.heading("How these numbers were computed")
+    results = facts.results
+    where = shown_path(results.path)
+    source = results.manifest.get("experiment_file")
+    if Path(where).is_absolute() and source:
+        # outside the working directory: name the command that regenerates it instead
+        where = (f"the results directory of `negsim sweep {shown_path(source)} --out DIR` "
+                 "(regenerate: that command, then `negsim report DIR`)")
+    else:
+        where = f"`{where}`"
     lines = [
-        f"Rates, package counts, utilities and discovery rules: the {len(facts.results.runs)} "
-        f"rows of `runs/` in `{facts.results.path}`.",
+        f"Rates, package counts, utilities and discovery rules: the {len(results.runs)} "
+        f"rows of `runs/` in {where}.",
         f"Representative design point: {point}, the point whose "
         f"{facts.target.describe(facts.results.labels)} rate is closest to the rate over all "
         "runs (ties: more runs, then the lower id).",

@@ -19,7 +19,7 @@ import pandas as pd
 from sim.errors import UserError
 from sim.report import figures
 from sim.report.claims import CART, prim_block
-from sim.report.data import agreed, flag, resolve_param
+from sim.report.data import agreed, flag, resolve_param, shown_path
 from sim.report.discovery import Discovery, discover
 from sim.report.document import Doc, num, pct, pct_ci
 from sim.report.facts import Facts
@@ -82,8 +82,9 @@ def overview_section(doc: Doc, facts: Facts) -> None:
         f"{per_point.min()}-{per_point.max()}"
     )
     design = design_kind(spec) or "unknown"
+    base = results.scenario_path or spec.get("scenario")
     doc.para(
-        f"Base scenario: `{results.scenario_path or spec.get('scenario', 'unknown')}`. "
+        f"Base scenario: `{shown_path(base) if base else 'unknown'}`. "
         f"Design: {design}, {len(per_point)} design points × {reps} replicates = "
         f"{len(runs)} runs (experiment seed {spec.get('seed', 'unknown')})."
     )
