@@ -34,6 +34,7 @@ Scoring conventions (used by `sim.engine.api`):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +139,7 @@ class Prepared:
     issue_rank: np.ndarray
     analysis: Analysis | None = field(default=None, repr=False)
     _views: dict = field(default_factory=dict, repr=False)
+    _derived: dict = field(default_factory=dict, repr=False)
 
     def __reduce__(self) -> tuple[Any, tuple[Problem]]:
         """Pickle the `Problem`, not the arrays: unpickling prepares it again.
@@ -151,6 +153,16 @@ class Prepared:
     def n_packages(self) -> int:
         """Number of packages ``k``."""
         return int(self.packages.shape[0])
+
+    def derived(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """A value of this problem and ``key`` alone, built once and shared by every run.
+
+        It must be immutable: runs never change it, they derive new values from it.
+        """
+        hit = self._derived.get(key)
+        if hit is None:
+            hit = self._derived[key] = build()
+        return hit
 
     def view(self, key: tuple) -> StageView:
         """The stage view for ``key``, computed once and cached.

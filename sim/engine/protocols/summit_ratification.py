@@ -161,11 +161,11 @@ class SummitRatification(Protocol[SummitRatificationParams]):
         if self.params.beliefs is None or not self.ratifiers:
             return state
         rule = self.ratification_rule
-        try:
-            beliefs = TableBeliefs.build(
-                self.params.beliefs, self.prepared, self.seats, self.ratifiers,
-                tuple(rule.veto), rule.quota,
-            )
+        params, veto = self.params.beliefs, tuple(sorted(rule.veto))
+        key = ("beliefs", params.model_dump_json(), self.seats, self.ratifiers, veto, rule.quota)
+        try:  # the priors are the same in every run of the problem: built once (immutable)
+            beliefs = self.prepared.derived(key, lambda: TableBeliefs.build(
+                params, self.prepared, self.seats, self.ratifiers, veto, rule.quota))
         except ValueError as exc:
             raise ProtocolError(f"protocol.params.{exc}") from None
         return replace(state, beliefs=beliefs)
