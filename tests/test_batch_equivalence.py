@@ -119,6 +119,15 @@ def test_a_subclass_of_a_kernel_strategy_has_no_kernel():
 
     assert Derived not in KERNELS
     assert TimeDependent in KERNELS
+    import numpy as np
+
+    from sim.engine.batch import kernel_for
+
+    view = prepare(load("scenarios/alaska_summit.yaml")).view(("package",))
+    rng = np.random.default_rng(0)
+    assert kernel_for(Derived(None, rng), view, 0) is None  # inherits no kernel
+    assert kernel_for(TimeDependent(None, rng), view, 0) is not None
+    assert kernel_for(TimeDependent({"explore": 0.5}, rng), view, 0) is None  # draws
 
 
 def test_a_batch_that_disagrees_with_the_per_run_engine_is_replayed(monkeypatch):

@@ -1,12 +1,15 @@
 """The batched engine: many negotiation runs as one array computation (issue 15).
 
 `sim.engine.batch.engine` plays a batch of seeds of one prepared problem and run config
-round by round with arrays over runs; `sim.engine.batch.kernels` holds the strategy
-kernels. A configuration the batch engine does not cover is reported as a `Fallback`
-(with the reason) and runs on the per-run engine.
+round by round with arrays over runs (`draws`: each run's random draws, `play`: the
+round state and the offer round, `result`: the run results); each strategy's kernel lives
+in its own module (`sim.engine.strategies.kernel`). A configuration the batch engine
+does not cover is reported as a `Fallback` (with the reason) and runs on the per-run
+engine.
 """
 
 from sim.engine.batch.engine import Batch, Fallback, plan, run_batch
+from sim.engine.batch.kernels import kernel_for
 from sim.engine.batch.many import simulate_many
 
-__all__ = ["Batch", "Fallback", "plan", "run_batch", "simulate_many"]
+__all__ = ["Batch", "Fallback", "kernel_for", "plan", "run_batch", "simulate_many"]

@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: Modules of this package that are machinery, not strategies.
-SUPPORT = frozenset({"base", "registry", "opponent"})
+SUPPORT = frozenset({"base", "registry", "opponent", "kernel"})
 
 
 #: The modules that define strategies, every one imported here.

@@ -88,6 +88,10 @@ class Strategy(ABC, Generic[P]):
     needs_equilibrium: ClassVar[bool] = False
     role: ClassVar[Role] = "negotiator"
     Params: ClassVar[type[StrategyParams]] = StrategyParams
+    #: The batch kernel of exactly this class (`sim.engine.strategies.kernel`), or None:
+    #: not inherited by `kernel_for`, so a subclass that changes a rule has none until it
+    #: declares one (its runs then fall back to the per-run engine).
+    kernel: ClassVar[type[Any] | None] = None
 
     def __init__(
         self, params: StrategyParams | dict[str, Any] | None, rng: np.random.Generator
@@ -111,6 +115,10 @@ class Strategy(ABC, Generic[P]):
         self.reset()
 
     # ------------------------------------------------------------------ public API
+    def batchable(self) -> bool:
+        """Whether these parameters have a batch kernel (when the class declares one)."""
+        return True
+
     def reset(self) -> None:
         """Forget everything learnt in a previous negotiation."""
         self._reset()

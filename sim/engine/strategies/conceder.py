@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from sim.engine.strategies.registry import register
-from sim.engine.strategies.time_dependent import PresetParams, TimeDependent
+from sim.engine.strategies.time_dependent import (
+    PresetParams,
+    TimeDependent,
+    TimeDependentKernel,
+)
 
 __all__ = ["Conceder"]
 
@@ -22,3 +26,4 @@ class Conceder(TimeDependent):
     name = "conceder"
     preset = "conceder"
     Params = PresetParams
+    kernel = TimeDependentKernel

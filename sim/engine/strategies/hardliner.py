@@ -6,10 +6,12 @@ Core object:
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import Field
 
 from sim.engine.observation import Observation
 from sim.engine.strategies.base import Strategy, StrategyParams
+from sim.engine.strategies.kernel import Kernel
 from sim.engine.strategies.registry import register
 
 __all__ = ["Hardliner"]
@@ -25,6 +27,23 @@ class HardlinerParams(StrategyParams):
         description="Fixed demand as a fraction of its own range, from the worst (0) to the "
         "best (1) package it may propose.",
     )
+
+
+class HardlinerKernel(Kernel):
+    """`Hardliner`: its best package; accepts at or above a fixed demand."""
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        row = int(self.order[0]) if self.m else -1
+        return np.full(runs.shape[0], row, dtype=np.int64)
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        if self.m == 0:
+            return np.zeros(runs.shape[0], dtype=bool)
+        u_max, u_low = float(self.su[0]), float(self.su[-1])
+        demand = min(u_low + self.strategy.params.aspiration * (u_max - u_low), u_max)
+        return self.acceptable[offer] & (self.u[offer] >= demand)
 
 
 @register
@@ -44,6 +63,7 @@ class Hardliner(Strategy[HardlinerParams]):
     """
 
     name = "hardliner"
+    kernel = HardlinerKernel
     Params = HardlinerParams
 
     def aspiration(self, obs: Observation) -> float:

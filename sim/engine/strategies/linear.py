@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from sim.engine.strategies.registry import register
-from sim.engine.strategies.time_dependent import PresetParams, TimeDependent
+from sim.engine.strategies.time_dependent import (
+    PresetParams,
+    TimeDependent,
+    TimeDependentKernel,
+)
 
 __all__ = ["Linear"]
 
@@ -22,3 +26,4 @@ class Linear(TimeDependent):
     name = "linear"
     preset = "linear"
     Params = PresetParams
+    kernel = TimeDependentKernel

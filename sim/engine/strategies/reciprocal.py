@@ -11,6 +11,7 @@ from pydantic import Field
 
 from sim.engine.observation import Observation
 from sim.engine.strategies.base import Strategy, StrategyParams
+from sim.engine.strategies.kernel import Kernel
 from sim.engine.strategies.opponent import FrequencyModel
 from sim.engine.strategies.registry import register
 
@@ -30,6 +31,73 @@ class ReciprocalParams(StrategyParams):
         description="Utility conceded after each own proposal regardless of the others "
         "(0: pure reciprocity; a small value breaks deadlocks between reciprocal parties).",
     )
+
+
+class ReciprocalKernel(Kernel):
+    """`Reciprocal`: the target moves by the others' concessions (tit for tat).
+
+    The reference updates its target lazily (`Reciprocal._sync`: the new proposals in
+    history order, then a clamp to ``[u_low, u_max]``). Here each proposal's change is
+    applied when it is made, in the same order and with the same operations, and the clamp
+    is applied exactly where the strategy syncs: every proposal, and every response to an
+    offer inside its acceptable set.
+    """
+
+    uses_memory = True
+
+    def start(self, batch: int, n_actors: int) -> None:
+        self.others = max(n_actors - 1, 1)
+        self.target = np.full(batch, float(self.su[0]) if self.m else 0.0)
+        self.last = np.full((batch, n_actors), np.nan)
+        self.proposed = np.zeros(batch, dtype=bool)
+
+    def observe(self, runs: np.ndarray, who: int, offer: np.ndarray,
+                options: np.ndarray) -> None:
+        super().observe(runs, who, offer, options)
+        u = self.u[offer]
+        prev = self.last[runs, who]
+        has = ~np.isnan(prev)
+        self.target[runs[has]] -= (u[has] - prev[has]) / self.others
+        self.last[runs, who] = u
+
+    def _sync(self, runs: np.ndarray) -> np.ndarray:
+        t = np.minimum(np.maximum(self.target[runs], float(self.su[-1])), float(self.su[0]))
+        self.target[runs] = t
+        return t
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        out = np.full(runs.shape[0], -1, dtype=np.int64)
+        if self.m == 0:
+            return out
+        target = self._sync(runs)
+        mc = self.strategy.params.min_concession
+        if mc > 0.0:
+            again = self.proposed[runs]
+            target = np.where(again, np.maximum(target - mc, float(self.su[-1])), target)
+            self.target[runs] = target
+        self.proposed[runs] = True
+        demand = np.maximum(target, res)
+        ok = self.su[0] >= demand
+        if ok.any():
+            n = np.maximum(self.count_at_or_above(demand[ok]), 1)
+            lo = np.maximum(0, n - self.strategy.params.window)
+            out[ok] = self._window_pick(runs[ok], lo, n, packages, False)
+        bad = (out >= 0) & (self.u[np.maximum(out, 0)] < res)  # the final check
+        out[bad] = -1
+        return out
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        yes = np.zeros(runs.shape[0], dtype=bool)
+        if self.m == 0:
+            return yes
+        acc = self.acceptable[offer]
+        if acc.any():
+            sub = np.flatnonzero(acc)
+            demand = np.maximum(self._sync(runs[sub]), res[sub])
+            yes[sub] = self.u[offer[sub]] >= demand
+        return yes
 
 
 @register
@@ -55,6 +123,7 @@ class Reciprocal(Strategy[ReciprocalParams]):
     """
 
     name = "reciprocal"
+    kernel = ReciprocalKernel
     reservation_aware = True
     Params = ReciprocalParams
 

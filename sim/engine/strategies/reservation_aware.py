@@ -6,10 +6,12 @@ Core object:
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import Field
 
 from sim.engine.observation import Observation
 from sim.engine.strategies.base import Strategy, StrategyParams
+from sim.engine.strategies.kernel import Kernel
 from sim.engine.strategies.opponent import FrequencyModel
 from sim.engine.strategies.registry import register
 
@@ -25,6 +27,31 @@ class ReservationAwareParams(StrategyParams):
     window: int = Field(
         default=32, ge=1, le=4096, description="How many of its best packages it chooses among."
     )
+
+
+class ReservationAwareKernel(Kernel):
+    """`ReservationAware`."""
+
+    uses_memory = True
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        out = np.full(runs.shape[0], -1, dtype=np.int64)
+        if self.m == 0:
+            return out
+        p = self.strategy.params
+        n = np.minimum(self.count_at_or_above(res + p.margin), p.window)
+        ok = n > 0
+        if ok.any():
+            out[ok] = self._window_pick(runs[ok], np.zeros(int(ok.sum()), dtype=np.int64),
+                                        n[ok], packages, False)
+        return out
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        if self.m == 0:
+            return np.zeros(runs.shape[0], dtype=bool)
+        return self.acceptable[offer] & (self.u[offer] >= res + self.strategy.params.margin)
 
 
 @register
@@ -43,6 +70,7 @@ class ReservationAware(Strategy[ReservationAwareParams]):
     """
 
     name = "reservation_aware"
+    kernel = ReservationAwareKernel
     reservation_aware = True
     Params = ReservationAwareParams
 

@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 from sim.core.concession import PRESETS, Family, concession
 from sim.engine.observation import Observation
 from sim.engine.strategies.base import Strategy, StrategyParams
+from sim.engine.strategies.kernel import Kernel
 from sim.engine.strategies.opponent import FrequencyModel
 from sim.engine.strategies.registry import register
 
@@ -75,6 +76,59 @@ class TimeDependentParams(CurveParams):
         return self
 
 
+class TimeDependentKernel(Kernel):
+    """`TimeDependent` (and its presets) with ``explore == 0``."""
+
+    uses_memory = True
+
+    def aspiration_at(self, res: np.ndarray, t: float) -> np.ndarray:
+        """`TimeDependent.aspiration_at` for every run (``order`` non-empty)."""
+        u_max, u_low = float(self.su[0]), float(self.su[-1])
+        u_min = np.maximum(res, u_low)
+        f = self.strategy.conceded(t)
+        asp = np.minimum(u_min + (1.0 - f) * (u_max - u_min), u_max)
+        return np.where(u_min > u_max, u_min, asp)
+
+    def _window(self, runs: np.ndarray, res: np.ndarray, target: np.ndarray,
+                packages: np.ndarray, nearest_first: bool) -> np.ndarray:
+        """Per run, the chosen row of the window at ``target``, -1 where there is none."""
+        out = np.full(runs.shape[0], -1, dtype=np.int64)
+        ok = res <= self.su[0]
+        if not ok.any():
+            return out
+        n = np.maximum(self.count_at_or_above(target[ok]), 1)
+        lo = np.maximum(0, n - self.strategy.params.window)
+        out[ok] = self._window_pick(runs[ok], lo, n, packages, nearest_first)
+        return out
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        if self.m == 0:
+            return np.full(runs.shape[0], -1, dtype=np.int64)
+        rows = self._window(runs, res, self.aspiration_at(res, times[t]), packages, True)
+        # the final check (reservation-aware: never below the reservation value)
+        bad = (rows >= 0) & (self.u[np.maximum(rows, 0)] < res)
+        rows[bad] = -1
+        return rows
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        if self.m == 0:
+            return np.zeros(runs.shape[0], dtype=bool)
+        u = self.u[offer]
+        ok = self.acceptable[offer] & (u >= res)
+        yes = ok & (u >= self.aspiration_at(res, times[t]))
+        t_next = min(1.0, (t + 1) / max(deadline - 1, 1))
+        target = self.aspiration_at(res, t_next)
+        maybe = ok & ~yes & (u >= target)
+        if maybe.any():
+            sub = np.flatnonzero(maybe)
+            rows = self._window(runs[sub], res[sub], target[sub], packages, False)
+            has = rows >= 0
+            yes[sub[has]] = u[sub[has]] >= self.u[rows[has]]
+        return yes
+
+
 @register
 class TimeDependent(Strategy[CurveParams]):
     """Concede along a curve of relative time; offer what resembles the others' asks.
@@ -102,6 +156,7 @@ class TimeDependent(Strategy[CurveParams]):
     reservation_aware = True
     Params: ClassVar[type[StrategyParams]] = TimeDependentParams
     preset: ClassVar[str | None] = None
+    kernel = TimeDependentKernel
 
     def __init__(
         self, params: StrategyParams | dict[str, Any] | None, rng: np.random.Generator
@@ -120,6 +175,10 @@ class TimeDependent(Strategy[CurveParams]):
 
     def _reset(self) -> None:
         self._model = FrequencyModel()
+
+    def batchable(self) -> bool:
+        """Whether these parameters have a batch kernel (``explore > 0`` draws: none)."""
+        return not self.stochastic
 
     def conceded(self, t: float) -> float:
         """``F(t)``: the fraction of the range conceded at relative time ``t``."""

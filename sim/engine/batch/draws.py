@@ -1,0 +1,88 @@
+"""Every run's random draws, taken from its own generator in the per-run engine's order.
+
+Core objects:
+    draws: each run's reservation values per round and its proposer per round.
+    trajectories: `Dynamics.trajectory` of many runs at once.
+
+Each run's generator is ``default_rng(seed)``, drawn from in the order of
+`NegotiationModel`: Mesa's seed for ``model.random``, the war's trajectory, then one
+uniform per round for a random proposer. So what a run draws does not depend on the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from sim.engine.dynamics import Dynamics
+from sim.engine.prepared import Prepared
+from sim.engine.protocols.random_proposer import RandomProposer
+
+__all__ = ["draws", "trajectories"]
+
+
+def draws(prepared: Prepared, dyn: Dynamics, proto: Any, seeds: Sequence[int]
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Every run's reservation values (B, deadline, n) and proposers (B, deadline).
+
+    Drawn from each run's generator in the order of the model: Mesa's seed, the war's
+    trajectory, then (random proposer) one uniform per round, inverted through the
+    cumulative recognition probabilities as `RandomProposer.draw` does. Rounds a run does
+    not reach draw numbers nothing else uses.
+    """
+    deadline = proto.deadline
+    seats = proto.seats
+    res = np.empty((len(seeds), deadline, prepared.problem.n_actors))
+    proposer = np.empty((len(seeds), deadline), dtype=np.int64)
+    proposer[:] = np.array([seats[t % len(seats)] for t in range(deadline)])
+    cands: tuple[int, ...] = ()
+    cum = np.zeros(0)
+    total = 0.0
+    if isinstance(proto, RandomProposer):
+        cands = proto.proposers(seats)
+        acc, sums = 0.0, []
+        for a in cands:
+            acc += proto.probability[a]
+            sums.append(acc)
+        cum, total = np.array(sums), sum(proto.probability[a] for a in cands)
+    noise = np.zeros((len(seeds), deadline - 1, dyn.n_vars))
+    for b, seed in enumerate(seeds):
+        rng = np.random.default_rng(int(seed))
+        rng.integers(np.iinfo(np.int32).max)  # mesa.Model's seed for model.random
+        if dyn.n_vars and dyn.noisy:
+            noise[b] = rng.standard_normal((deadline - 1, dyn.n_vars))
+        if cands:
+            k = np.searchsorted(cum, rng.random(deadline) * total, side="right")
+            proposer[b] = np.asarray(cands)[np.minimum(k, len(cands) - 1)]
+    if dyn.n_vars:
+        war = trajectories(dyn, noise)
+        for b in range(len(seeds)):
+            res[b] = dyn.reservations(war[b])
+    else:
+        res[:] = prepared.reservations
+    return res, proposer
+
+
+def trajectories(dyn: Dynamics, z: np.ndarray) -> np.ndarray:
+    """`Dynamics.trajectory` of every run at once from its standard normals ``z``.
+
+    ``z`` shape (B, rounds, n_vars); the same element-wise operations in the same order
+    as the per-run trajectory, so every state is bit for bit the same.
+    """
+    B, rounds, n_vars = z.shape
+    if dyn.noisy:
+        inc = dyn.drift + dyn.noise * z
+    else:
+        inc = np.broadcast_to(dyn.drift, (B, rounds, n_vars))
+    out = np.empty((B, rounds + 1, n_vars))
+    out[:, 0] = dyn.initial()
+    unbounded = np.all(np.isinf(dyn.lower)) and np.all(np.isinf(dyn.upper))
+    if unbounded and all(r == 0 for r in dyn.events):
+        np.cumsum(np.concatenate([out[:, :1], inc], axis=1), axis=1, out=out)
+        return out
+    for r in range(1, rounds + 1):
+        out[:, r] = np.clip(dyn._events_at(out[:, r - 1] + inc[:, r - 1], r),
+                            dyn.lower, dyn.upper)
+    return out

@@ -1,0 +1,149 @@
+"""Batch kernels: one actor's strategy over many runs at once, as arrays (issue 15).
+
+Core objects:
+    Memory: the frequency opponent model of one actor in every run of a batch (option
+        counts in the other parties' proposals, `sim.engine.strategies.opponent`).
+    Kernel: base of a strategy kernel: ``propose`` and ``respond`` over arrays of runs.
+    kernel_for: the kernel of a built strategy, or None when its exact class has none.
+
+A strategy declares its kernel in its own module (class attribute ``kernel``, with
+`Strategy.batchable` saying whether these parameters have one). `kernel_for` reads the
+attribute on the *exact* class: a subclass that changes a rule (a new strategy built on
+`TimeDependent`, say) has no kernel until it declares its own, and its runs fall back to
+the per-run engine. A kernel reproduces its strategy's per-run rule bit for bit; the
+equivalence property (tests/test_batch_equivalence.py) is the guard.
+
+Arrays: ``res`` is shape (B,), this actor's reservation value in each run of the batch
+this round; rows are int64 with -1 for "none".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.engine.prepared import StageView
+
+__all__ = ["Kernel", "Memory", "kernel_for"]
+
+
+class Memory:
+    """Per run, the option counts of one actor's frequency model.
+
+    Attributes:
+        counts: shape (B, n_options), int64.
+        n_counted: shape (B,), how many proposals by others were counted.
+    """
+
+    def __init__(self, batch: int, offsets: np.ndarray, n_options: int) -> None:
+        self.offsets = offsets
+        # float64 holds these integer counts exactly (< 2**53) and lets a shared window be
+        # scored by one matrix product
+        self.counts = np.zeros((batch, n_options), dtype=np.float64)
+        self.n_counted = np.zeros(batch, dtype=np.int64)
+
+    def count(self, runs: np.ndarray, options: np.ndarray) -> None:
+        """Count one proposal per run: ``options`` shape (len(runs), n_issues)."""
+        if runs.size:  # one option per issue: the flat indices of a run are distinct
+            flat = (options + self.offsets + (runs * self.counts.shape[1])[:, None]).ravel()
+            self.counts.ravel()[flat] += 1.0
+            self.n_counted[runs] += 1
+
+    def most_similar_shared(self, runs: np.ndarray, cand: np.ndarray,
+                            packages: np.ndarray) -> np.ndarray:
+        """`most_similar` when every run has the same candidates ``cand`` (shape (W,))."""
+        onehot = np.zeros((cand.shape[0], self.counts.shape[1]))
+        onehot[np.arange(cand.shape[0])[:, None], packages[cand] + self.offsets] = 1.0
+        pick = np.argmax(self.counts[runs] @ onehot.T, axis=1)
+        pick[self.n_counted[runs] == 0] = 0
+        return cand[pick]
+
+    def most_similar(self, runs: np.ndarray, cand: np.ndarray, valid: np.ndarray,
+                     packages: np.ndarray) -> np.ndarray:
+        """Per run, the candidate with the highest summed count (first maximum).
+
+        ``cand`` shape (b, W) of rows in the caller's order, ``valid`` its mask (each run
+        has at least one valid candidate, the valid ones first). With nothing counted
+        yet, the first candidate (`FrequencyModel.most_similar`).
+        """
+        width = self.counts.shape[1]
+        opts = packages[np.where(valid, cand, 0)] + self.offsets  # (b, W, n_issues)
+        opts += (runs * width)[:, None, None]  # into the flat counts: one gather, no copy
+        scores = self.counts.ravel()[opts].sum(axis=2)
+        scores = np.where(valid, scores, -1)
+        pick = np.argmax(scores, axis=1)
+        pick[self.n_counted[runs] == 0] = 0
+        return cand[np.arange(cand.shape[0]), pick]
+
+
+class Kernel:
+    """One actor's strategy over a batch of runs (see the module docstring).
+
+    Attributes:
+        strategy: the built strategy (its parameters and scalar curve).
+        actor: the actor index.
+        u, order, su, asc, acceptable: the actor's stage arrays (`StageView.parts`).
+        memory: its frequency model per run, or None.
+    """
+
+    uses_memory = False
+
+    def __init__(self, strategy: Any, view: StageView, actor: int) -> None:
+        self.strategy = strategy
+        self.actor = actor
+        u, order, su, asc, acc, _values, _weights = view.parts[actor]
+        self.u, self.order, self.su, self.asc, self.acceptable = u, order, su, asc, acc
+        self.m = int(order.shape[0])
+        self.memory: Memory | None = None
+
+    def observe(self, runs: np.ndarray, who: int, offer: np.ndarray,
+                options: np.ndarray) -> None:
+        """Another party ``who`` proposed ``offer`` in ``runs`` (options: its options)."""
+        if self.memory is not None:
+            self.memory.count(runs, options)
+
+    def start(self, batch: int, n_actors: int) -> None:
+        """Per-run state for a batch of ``batch`` runs (none by default)."""
+
+    def count_at_or_above(self, target: np.ndarray) -> np.ndarray:
+        """`Strategy.count_at_or_above` for every run."""
+        return self.m - np.searchsorted(self.asc, target, side="left")
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        """Per run, the proposed row or -1 (a pass)."""
+        raise NotImplementedError
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        """Per run, whether it accepts ``offer`` (before red lines bind)."""
+        raise NotImplementedError
+
+    def _window_pick(self, runs: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                     packages: np.ndarray, nearest_first: bool) -> np.ndarray:
+        """Per run, the most similar row of ``order[lo:hi]`` (``hi > lo``)."""
+        assert self.memory is not None
+        if lo.min() == lo.max() and hi.min() == hi.max():  # one window for every run
+            cand = self.order[int(lo[0]):int(hi[0])]
+            if nearest_first:
+                cand = cand[np.argsort(self.u[cand], kind="stable")]
+            return self.memory.most_similar_shared(runs, cand, packages)
+        width = int((hi - lo).max())
+        idx = lo[:, None] + np.arange(width)[None, :]
+        valid = idx < hi[:, None]
+        cand = self.order[np.minimum(idx, self.m - 1)]
+        if nearest_first:  # ascending own utility, ties in order of `order` (stable)
+            key = np.where(valid, self.u[cand], np.inf)
+            perm = np.argsort(key, axis=1, kind="stable")
+            cand = np.take_along_axis(cand, perm, axis=1)
+            valid = np.take_along_axis(valid, perm, axis=1)
+        return self.memory.most_similar(runs, cand, valid, packages)
+
+
+def kernel_for(strategy: Any, view: StageView, actor: int) -> Kernel | None:
+    """The batch kernel of ``strategy`` for ``actor``, or None (per-run fallback)."""
+    cls = type(strategy).__dict__.get("kernel")
+    if cls is None or not strategy.batchable():
+        return None
+    return cls(strategy, view, actor)
