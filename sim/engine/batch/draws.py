@@ -1,7 +1,8 @@
 """Every run's random draws, taken from its own generator in the per-run engine's order.
 
 Core objects:
-    draws: each run's reservation values per round and its proposer per round.
+    draws: each run's reservation values per round, its proposer per round, its generator.
+    draw_proposers: a random proposer drawn round by round (when kernels draw too).
     trajectories: `Dynamics.trajectory` of many runs at once.
 
 Each run's generator is ``default_rng(seed)``, drawn from in the order of
@@ -20,49 +21,70 @@ from sim.engine.dynamics import Dynamics
 from sim.engine.prepared import Prepared
 from sim.engine.protocols.random_proposer import RandomProposer
 
-__all__ = ["draws", "trajectories"]
+__all__ = ["draw_proposers", "draws", "recognition", "trajectories"]
 
 
-def draws(prepared: Prepared, dyn: Dynamics, proto: Any, seeds: Sequence[int]
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """Every run's reservation values (B, deadline, n) and proposers (B, deadline).
+def recognition(proto: Any) -> tuple[tuple[int, ...], np.ndarray, float]:
+    """A random proposer's candidates, cumulative probabilities and total (else empty)."""
+    if not isinstance(proto, RandomProposer):
+        return (), np.zeros(0), 0.0
+    cands = proto.proposers(proto.seats)
+    acc, sums = 0.0, []
+    for a in cands:
+        acc += proto.probability[a]
+        sums.append(acc)
+    return cands, np.array(sums), sum(proto.probability[a] for a in cands)
+
+
+def draws(prepared: Prepared, dyn: Dynamics, proto: Any, seeds: Sequence[int],
+          live: bool = False) -> tuple[np.ndarray, np.ndarray, list[np.random.Generator]]:
+    """Every run's reservation values (B, deadline, n), proposers (B, deadline), generators.
 
     Drawn from each run's generator in the order of the model: Mesa's seed, the war's
     trajectory, then (random proposer) one uniform per round, inverted through the
     cumulative recognition probabilities as `RandomProposer.draw` does. Rounds a run does
     not reach draw numbers nothing else uses.
+
+    With ``live`` (some kernel draws during the rounds), a random proposer is not drawn
+    ahead: `draw_proposers` draws it at the start of each round, so the generators
+    (returned, positioned after the war's trajectory) serve the round's draws in the
+    model's order. Without it the generators are returned spent.
     """
     deadline = proto.deadline
     seats = proto.seats
     res = np.empty((len(seeds), deadline, prepared.problem.n_actors))
     proposer = np.empty((len(seeds), deadline), dtype=np.int64)
     proposer[:] = np.array([seats[t % len(seats)] for t in range(deadline)])
-    cands: tuple[int, ...] = ()
-    cum = np.zeros(0)
-    total = 0.0
-    if isinstance(proto, RandomProposer):
-        cands = proto.proposers(seats)
-        acc, sums = 0.0, []
-        for a in cands:
-            acc += proto.probability[a]
-            sums.append(acc)
-        cum, total = np.array(sums), sum(proto.probability[a] for a in cands)
+    cands, cum, total = recognition(proto)
     noise = np.zeros((len(seeds), deadline - 1, dyn.n_vars))
+    rngs = []
     for b, seed in enumerate(seeds):
         rng = np.random.default_rng(int(seed))
         rng.integers(np.iinfo(np.int32).max)  # mesa.Model's seed for model.random
         if dyn.n_vars and dyn.noisy:
             noise[b] = rng.standard_normal((deadline - 1, dyn.n_vars))
-        if cands:
+        if cands and not live:
             k = np.searchsorted(cum, rng.random(deadline) * total, side="right")
             proposer[b] = np.asarray(cands)[np.minimum(k, len(cands) - 1)]
+        rngs.append(rng)
     if dyn.n_vars:
         war = trajectories(dyn, noise)
         for b in range(len(seeds)):
             res[b] = dyn.reservations(war[b])
     else:
         res[:] = prepared.reservations
-    return res, proposer
+    return res, proposer, rngs
+
+
+def draw_proposers(proto: Any, rngs: Sequence[np.random.Generator], runs: np.ndarray,
+                   t: int, proposer: np.ndarray) -> None:
+    """Round ``t``'s random proposer of each of ``runs``, drawn now (``live`` draws)."""
+    cands, cum, total = recognition(proto)
+    if not cands:
+        return
+    u = np.array([rngs[b].random() for b in runs.tolist()]) * total
+    k = np.searchsorted(cum, u, side="right")
+    proposer[runs, t] = np.asarray(cands)[np.minimum(k, len(cands) - 1)]
 
 
 def trajectories(dyn: Dynamics, z: np.ndarray) -> np.ndarray:

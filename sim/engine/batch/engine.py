@@ -36,7 +36,7 @@ import numpy as np
 
 from sim.engine import protocols, strategies
 from sim.engine.api import RunResult
-from sim.engine.batch.draws import draws
+from sim.engine.batch.draws import draw_proposers, draws
 from sim.engine.batch.kernels import KERNELS, Kernel, Memory, kernel_for
 from sim.engine.batch.play import Play, offer_round, walk_outs
 from sim.engine.batch.result import result
@@ -168,19 +168,23 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
     kernels = tuple(None if k is None else copy.copy(k) for k in batch.kernels)
     deadline, seats = proto.deadline, proto.seats
     B = len(seeds)
-    res, proposer = draws(prepared, batch.dynamics, proto, seeds)
+    live_draws = any(k is not None and k.draws for k in kernels)
+    res, proposer, rngs = draws(prepared, batch.dynamics, proto, seeds, live=live_draws)
     sizes = np.array([len(v) for v in view.parts[0][5]], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
     for k in kernels:
         if k is not None:
             k.memory = Memory(B, offsets, int(sizes.sum())) if k.uses_memory else None
             k.start(B, proto.n)
+            k.rngs = rngs
     play = Play.start(batch, kernels, res, proposer)
     live = np.arange(B)
     for t in range(deadline):
         if live.size == 0:
             break
         done = np.zeros(B, dtype=bool)
+        if live_draws:
+            draw_proposers(proto, rngs, live, t, proposer)
         who_proposes = proposer[live, t]
         for p in seats:
             sub = live[who_proposes == p]

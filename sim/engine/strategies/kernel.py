@@ -88,6 +88,9 @@ class Kernel:
     """
 
     uses_memory = False
+    #: Whether it draws random numbers during the rounds: then ``rngs[b]`` is run ``b``'s
+    #: generator, positioned where the per-run engine's strategy would draw next.
+    draws = False
 
     def __init__(self, strategy: Any, view: StageView, actor: int) -> None:
         self.strategy = strategy
@@ -96,6 +99,7 @@ class Kernel:
         self.u, self.order, self.su, self.asc, self.acceptable = u, order, su, asc, acc
         self.m = int(order.shape[0])
         self.memory: Memory | None = None
+        self.rngs: list[np.random.Generator] = []
 
     def observe(self, runs: np.ndarray, who: int, offer: np.ndarray,
                 options: np.ndarray) -> None:
