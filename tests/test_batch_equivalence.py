@@ -27,7 +27,9 @@ from sim.scenario import compile_problem, run_config, validate_data
 KERNEL_STRATEGIES = tuple(sorted(c.name for c in KERNELS))
 KERNEL_PROTOCOLS = tuple(sorted(c.name for c in PROTOCOLS))
 SHIPPED = ["scenarios/alaska_summit.yaml", "scenarios/zelenskyy_at_table.yaml",
-           "scenarios/europe_split_at_table.yaml", "scenarios/trump_impatient.yaml"]
+           "scenarios/europe_split_at_table.yaml", "scenarios/trump_impatient.yaml",
+           "scenarios/discounting/alaska_summit.yaml",
+           "scenarios/discounting/zelenskyy_at_table.yaml"]
 
 
 def _setup(data: dict, package_only: bool):
@@ -44,6 +46,9 @@ def _check(prepared, config, seed_list, rounds=None, note=True):
     if note:  # hypothesis statistics: how often the batch engine played the example
         event(f"fallback: {reason}" if reason else "batched")
     assert got == ref
+    # the canary (which replays everything per run on a mismatch) must never fire here:
+    # it would hide a kernel out of step with its strategy
+    assert reason is None or "disagrees" not in reason, reason
     if reason is None:  # batch-size and order independence
         batch = plan(prepared, config, rounds)
         assert not isinstance(batch, Fallback)
@@ -127,7 +132,7 @@ def test_a_subclass_of_a_kernel_strategy_has_no_kernel():
     rng = np.random.default_rng(0)
     assert kernel_for(Derived(None, rng), view, 0) is None  # inherits no kernel
     assert kernel_for(TimeDependent(None, rng), view, 0) is not None
-    assert kernel_for(TimeDependent({"explore": 0.5}, rng), view, 0) is None  # draws
+    assert kernel_for(TimeDependent({"explore": 0.5}, rng), view, 0).draws  # per-run draws
 
 
 def test_a_batch_that_disagrees_with_the_per_run_engine_is_replayed(monkeypatch):
@@ -147,3 +152,26 @@ def test_a_batch_that_disagrees_with_the_per_run_engine_is_replayed(monkeypatch)
     results, reason = simulate_many(prepared, config, [4, 5, 6])
     assert reason is not None and "disagrees" in reason and "seed 4" in reason
     assert results == [run(prepared, config, s, collect=False) for s in (4, 5, 6)]
+
+
+@settings(max_examples=budget(12), deadline=None)
+@given(data=st.data())
+def test_kernels_that_draw_match_the_per_run_generator(data):
+    """``explore > 0`` draws from each run's generator in the model's order.
+
+    Also with a random proposer, whose recognition draw then comes first each round.
+    """
+    scenario = data.draw(scenarios(protocol=True, protocol_kinds=KERNEL_PROTOCOLS,
+                                   strategies=True, strategy_kinds=KERNEL_STRATEGIES,
+                                   max_packages=48, max_actors=4, max_deadline=10))
+    explore = st.floats(min_value=0.05, max_value=1.0)
+    kinds = st.sampled_from(["time_dependent", "boulware", "discounting", "conceder"])
+    for actor in scenario["actors"].values():
+        if data.draw(st.booleans()):
+            actor["strategy"] = {"kind": data.draw(kinds),
+                                 "params": {"explore": data.draw(explore)}}
+    prepared, config = _setup(scenario, package_only=True)
+    seed_list = data.draw(st.lists(seeds(), min_size=2, max_size=6, unique=True))
+    reason = _check(prepared, config, seed_list)
+    # batched (not replayed by the canary), unless a walk-out would not end the talks
+    assert reason is None or "may walk out" in reason, reason

@@ -71,6 +71,7 @@ class StageView:
         parts: per actor, ``(utilities, order, sorted_utilities, ascending, acceptable,
             values, weights)``: what its observations carry in this stage (one tuple
             look-up per observation on the hot path).
+        patience: per actor, its per-round discount factor (`Prepared.patience`).
     """
 
     name: str
@@ -86,6 +87,7 @@ class StageView:
     best: tuple[float, ...]
     ascending: tuple[np.ndarray, ...]
     parts: tuple[tuple[Any, ...], ...]
+    patience: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -290,6 +292,7 @@ class Prepared:
             best=best,
             ascending=ascending,
             parts=parts,
+            patience=tuple(float(x) for x in self.patience),
         )
 
 

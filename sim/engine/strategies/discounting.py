@@ -34,14 +34,53 @@ Systems* 60, 68-77 (AC_next).
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from sim.engine.observation import Observation
+from sim.engine.prepared import StageView
 from sim.engine.strategies.registry import register
-from sim.engine.strategies.time_dependent import TimeDependent
+from sim.engine.strategies.time_dependent import TimeDependent, TimeDependentKernel
 
 __all__ = ["Discounting"]
 
 #: Rounds between an offer on the table and the earliest deal continuing can bring.
 DELAY = 1
+
+
+class DiscountingKernel(TimeDependentKernel):
+    """`Discounting` over a batch of runs (the demand shrunk by ``delta**s``)."""
+
+    def __init__(self, strategy: Any, view: StageView, actor: int) -> None:
+        super().__init__(strategy, view, actor)
+        self.delta = float(view.patience[actor])
+
+    def aspiration_at(self, res: np.ndarray, t: float, rounds: int) -> np.ndarray:
+        u_max, u_low = float(self.su[0]), float(self.su[-1])
+        u_min = np.maximum(res, u_low)
+        shrink = self.delta ** rounds
+        f = self.strategy.conceded(t)
+        asp = np.minimum(u_min + shrink * (1.0 - f) * (u_max - u_min), u_max)
+        return np.where(u_min > u_max, u_min, asp)
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        if self.m == 0:
+            return np.zeros(runs.shape[0], dtype=bool)
+        u = self.u[offer]
+        ok = self.acceptable[offer] & (u >= res)
+        wait = self.delta ** DELAY
+        yes = ok & (u >= wait * self.aspiration_at(res, times[t], t))
+        t_next = min(1.0, (t + 1) / max(deadline - 1, 1))
+        target = self.aspiration_at(res, t_next, t + 1)
+        maybe = ok & ~yes & (u >= wait * target)
+        if maybe.any():
+            sub = np.flatnonzero(maybe)
+            rows = self._window(runs[sub], res[sub], target[sub], packages, False)
+            has = rows >= 0
+            yes[sub[has]] = u[sub[has]] >= wait * self.u[rows[has]]
+        return yes
 
 
 @register
@@ -58,6 +97,7 @@ class Discounting(TimeDependent):
 
     name = "discounting"
     reads_patience = True
+    kernel = DiscountingKernel
 
     def aspiration_at(self, obs: Observation, t: float, rounds: int | None = None) -> float:
         """The demand at relative time ``t`` after ``rounds`` rounds (default: now)."""

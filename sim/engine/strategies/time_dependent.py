@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 
 from sim.core.concession import PRESETS, Family, concession
 from sim.engine.observation import Observation
+from sim.engine.prepared import StageView
 from sim.engine.strategies.base import Strategy, StrategyParams
 from sim.engine.strategies.kernel import Kernel
 from sim.engine.strategies.opponent import FrequencyModel
@@ -77,17 +78,49 @@ class TimeDependentParams(CurveParams):
 
 
 class TimeDependentKernel(Kernel):
-    """`TimeDependent` (and its presets) with ``explore == 0``."""
+    """`TimeDependent` (and its presets); with ``explore > 0`` it draws (``draws``)."""
 
     uses_memory = True
 
-    def aspiration_at(self, res: np.ndarray, t: float) -> np.ndarray:
-        """`TimeDependent.aspiration_at` for every run (``order`` non-empty)."""
+    def __init__(self, strategy: Any, view: StageView, actor: int) -> None:
+        super().__init__(strategy, view, actor)
+        self.explore = float(strategy.params.explore)
+        self.draws = self.explore > 0.0
+
+    def aspiration_at(self, res: np.ndarray, t: float, rounds: int) -> np.ndarray:
+        """`TimeDependent.aspiration_at` for every run (``order`` non-empty).
+
+        ``rounds``: the round the demand is for (read by subclasses that discount).
+        """
         u_max, u_low = float(self.su[0]), float(self.su[-1])
         u_min = np.maximum(res, u_low)
         f = self.strategy.conceded(t)
         asp = np.minimum(u_min + (1.0 - f) * (u_max - u_min), u_max)
         return np.where(u_min > u_max, u_min, asp)
+
+    def _explored(self, runs: np.ndarray, res: np.ndarray, target: np.ndarray,
+                  packages: np.ndarray) -> np.ndarray:
+        """`_window` with exploration: per run one draw, and a second one when it explores.
+
+        As `TimeDependent._propose`: with probability ``explore`` a uniformly random row of
+        the window (in ``order``), else the most similar one, nearest first.
+        """
+        out = np.full(runs.shape[0], -1, dtype=np.int64)
+        ok = np.flatnonzero(res <= self.su[0])
+        if ok.size == 0:
+            return out
+        n = np.maximum(self.count_at_or_above(target[ok]), 1)
+        lo = np.maximum(0, n - self.strategy.params.window)
+        pick = np.full(ok.size, -1, dtype=np.int64)
+        for j, b in enumerate(runs[ok].tolist()):  # each run's own generator, in its order
+            rng = self.rngs[b]
+            if rng.random() < self.explore:
+                pick[j] = self.order[int(lo[j]) + int(rng.integers(int(n[j] - lo[j])))]
+        rest = pick < 0
+        if rest.any():
+            pick[rest] = self._window_pick(runs[ok][rest], lo[rest], n[rest], packages, True)
+        out[ok] = pick
+        return out
 
     def _window(self, runs: np.ndarray, res: np.ndarray, target: np.ndarray,
                 packages: np.ndarray, nearest_first: bool) -> np.ndarray:
@@ -105,7 +138,11 @@ class TimeDependentKernel(Kernel):
                 deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
         if self.m == 0:
             return np.full(runs.shape[0], -1, dtype=np.int64)
-        rows = self._window(runs, res, self.aspiration_at(res, times[t]), packages, True)
+        target = self.aspiration_at(res, times[t], t)
+        if self.draws:
+            rows = self._explored(runs, res, target, packages)
+        else:
+            rows = self._window(runs, res, target, packages, True)
         # the final check (reservation-aware: never below the reservation value)
         bad = (rows >= 0) & (self.u[np.maximum(rows, 0)] < res)
         rows[bad] = -1
@@ -117,9 +154,9 @@ class TimeDependentKernel(Kernel):
             return np.zeros(runs.shape[0], dtype=bool)
         u = self.u[offer]
         ok = self.acceptable[offer] & (u >= res)
-        yes = ok & (u >= self.aspiration_at(res, times[t]))
+        yes = ok & (u >= self.aspiration_at(res, times[t], t))
         t_next = min(1.0, (t + 1) / max(deadline - 1, 1))
-        target = self.aspiration_at(res, t_next)
+        target = self.aspiration_at(res, t_next, t + 1)
         maybe = ok & ~yes & (u >= target)
         if maybe.any():
             sub = np.flatnonzero(maybe)
@@ -175,10 +212,6 @@ class TimeDependent(Strategy[CurveParams]):
 
     def _reset(self) -> None:
         self._model = FrequencyModel()
-
-    def batchable(self) -> bool:
-        """Whether these parameters have a batch kernel (``explore > 0`` draws: none)."""
-        return not self.stochastic
 
     def conceded(self, t: float) -> float:
         """``F(t)``: the fraction of the range conceded at relative time ``t``."""
