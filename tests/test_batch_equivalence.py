@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from strategies import budget, scenarios, seeds, strategy_names
+from strategies import budget, scenarios, seeds, strategy_names, strategy_specs
 
 from sim.api import load, prepare
 from sim.engine.api import run
@@ -23,6 +23,7 @@ from sim.engine.batch.engine import PROTOCOLS
 from sim.engine.batch.kernels import KERNELS
 from sim.engine.settings import RunConfig, StrategySpec
 from sim.scenario import compile_problem, run_config, validate_data
+from sim.scenario.loader import load_raw
 
 KERNEL_STRATEGIES = tuple(sorted(c.name for c in KERNELS))
 KERNEL_PROTOCOLS = tuple(sorted(c.name for c in PROTOCOLS))
@@ -94,17 +95,17 @@ def test_shipped_scenarios_batch_and_match(path):
 
 
 def test_a_strategy_without_a_kernel_falls_back_with_its_reason():
-    """A strategy class with no kernel (here ``hill_climber``) runs per run, named."""
+    """A strategy without a kernel for its parameters (exploring at random) runs per run."""
     scenario = load("scenarios/alaska_summit.yaml")
     prepared, config = prepare(scenario), run_config(scenario)
     names = prepared.problem.actors
     i = names.index("russia")
     specs = list(config.strategies)
-    specs[i] = StrategySpec(kind="hill_climber")
+    specs[i] = StrategySpec(kind="time_dependent", params={"explore": 0.5})
     other = RunConfig(config.protocol, tuple(specs), config.dynamics)
     got = plan(prepared, other)
     assert isinstance(got, Fallback)
-    assert "hill_climber" in got.reason and "russia" in got.reason
+    assert "time_dependent" in got.reason and "russia" in got.reason
     results, reason = simulate_many(prepared, other, [1, 2])
     assert reason == got.reason
     assert results == [run(prepared, other, s, collect=False) for s in (1, 2)]
@@ -147,3 +148,51 @@ def test_a_batch_that_disagrees_with_the_per_run_engine_is_replayed(monkeypatch)
     results, reason = simulate_many(prepared, config, [4, 5, 6])
     assert reason is not None and "disagrees" in reason and "seed 4" in reason
     assert results == [run(prepared, config, s, collect=False) for s in (4, 5, 6)]
+
+
+VOTERS = ("annealer", "hill_climber")
+DRAFTERS = tuple(sorted(strategy_names("mediator")))
+
+
+@settings(max_examples=budget(60), deadline=None)
+@given(data=st.data())
+def test_batched_single_text_equals_per_run(data):
+    """The mediated single text: either drafter (neutral or an actor's), voters that draw
+    (``annealer``) or not, and every kernel strategy as a party; walk-outs, red lines,
+    dynamics and acceptance rules as drawn."""
+    scenario = data.draw(scenarios(protocol=True, protocol_kinds=("single_text",),
+                                   strategies=True, strategy_kinds=KERNEL_STRATEGIES,
+                                   max_packages=48, max_actors=4, max_deadline=12))
+    params = scenario["protocol"].setdefault("params", {})
+    params["strategy"] = data.draw(strategy_specs(DRAFTERS))
+    for actor in scenario["actors"].values():
+        if data.draw(st.booleans()):
+            actor["strategy"] = data.draw(strategy_specs(VOTERS))
+    prepared, config = _setup(scenario, package_only=True)
+    seed_list = data.draw(st.lists(seeds(), min_size=1, max_size=6, unique=True))
+    _check(prepared, config, seed_list)
+
+
+def _single_text(path: str, drafter: str, voters: str | None, walk: bool):
+    data = load_raw(path)
+    proto = {k: v for k, v in data["protocol"].items()
+             if k not in ("params", "ceasefire_issue", "stage1_deadline")}
+    proto.update(kind="single_text", sequencing="package", walk_away=walk,
+                 params={"strategy": {"kind": drafter}})
+    data["protocol"] = proto
+    for actor in data["actors"].values():
+        if voters is not None:
+            actor["strategy"] = {"kind": voters}
+    scenario = validate_data(data)
+    return prepare(compile_problem(scenario)), run_config(scenario)
+
+
+@pytest.mark.parametrize("drafter", DRAFTERS)
+@pytest.mark.parametrize("voters", [None, *VOTERS])
+@pytest.mark.parametrize("walk", [False, True])
+def test_shipped_scenario_as_single_text_batches_and_matches(drafter, voters, walk):
+    """The Alaska summit's actors under a mediator: batched, and equal run by run."""
+    prepared, config = _single_text("scenarios/alaska_summit.yaml", drafter, voters, walk)
+    assert not isinstance(plan(prepared, config), Fallback)
+    assert _check(prepared, config, list(range(24)), note=False) is None
+    assert _check(prepared, config, [7, 3], rounds=6, note=False) is None
