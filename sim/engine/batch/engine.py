@@ -10,7 +10,8 @@ Core objects:
 What it covers. Protocols whose rounds are `sim.engine.protocols.rounds.offer_round` with
 the proposer rotating over the seats (``alternating_offers``, ``summit_ratification``) or
 recognised at random (``random_proposer``: one uniform draw per round from the run's
-generator), ``package`` sequencing, and a table from which any walk-out ends the talks
+generator), and the mediated ``single_text`` (`sim.engine.batch.single_text`: a drafting
+kernel, the parties' answers and objections), ``package`` sequencing, and a table from which any walk-out ends the talks
 (every seat that may walk is a veto actor, essential, or its leaving makes the rule
 unreachable), so the table never changes while a run goes on. Each round, the live runs
 are grouped by their proposer. Every actor
@@ -19,7 +20,8 @@ falls back to the per-run engine, with the reason.
 
 Randomness stays per run: each run's generator is ``default_rng(seed)``, drawn from in
 the order of `NegotiationModel` (Mesa's seed for ``model.random``, the war's trajectory,
-then one draw per round for a random proposer); the kernelised strategies draw nothing.
+then one draw per round for a random proposer); kernels that draw (``Kernel.draws``, a
+drafting mediator's) take their numbers from the same generators in the per-run order.
 So a run's result does not depend on the batch it is played in. The per-run engine
 (`NegotiationModel`) remains the reference implementation; the equivalence property
 (tests/test_batch_equivalence.py) checks this engine against it.
