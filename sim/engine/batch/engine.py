@@ -11,11 +11,11 @@ What it covers. Protocols whose rounds are `sim.engine.protocols.rounds.offer_ro
 the proposer rotating over the seats (``alternating_offers``, ``summit_ratification``) or
 recognised at random (``random_proposer``: one uniform draw per round from the run's
 generator), and the mediated ``single_text`` (`sim.engine.batch.single_text`: a drafting
-kernel, the parties' answers and objections), ``package`` sequencing, and a table from which any walk-out ends the talks
-(every seat that may walk is a veto actor, essential, or its leaving makes the rule
-unreachable), so the table never changes while a run goes on. Each round, the live runs
-are grouped by their proposer. Every actor
-(ratifiers included) needs a strategy kernel (`sim.engine.batch.kernels`). Anything else
+kernel, the parties' answers and objections), ``package`` sequencing, and a table from
+which any walk-out ends the talks (every seat that may walk is a veto actor, essential,
+or its leaving makes the rule unreachable), so the table never changes while a run goes
+on. Each round, the live runs are grouped by their proposer. Every actor (ratifiers
+included) needs a strategy kernel (`sim.engine.batch.kernels`). Anything else
 falls back to the per-run engine, with the reason.
 
 Randomness stays per run: each run's generator is ``default_rng(seed)``, drawn from in
