@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from strategies import budget, scenarios, seeds, strategy_names
+from strategies import budget, scenarios, seeds, strategy_names, strategy_specs
 
 from sim.api import load, prepare
 from sim.engine.api import run
@@ -23,6 +23,7 @@ from sim.engine.batch.engine import PROTOCOLS
 from sim.engine.batch.kernels import KERNELS
 from sim.engine.settings import RunConfig, StrategySpec
 from sim.scenario import compile_problem, run_config, validate_data
+from sim.scenario.loader import load_raw
 
 KERNEL_STRATEGIES = tuple(sorted(c.name for c in KERNELS))
 KERNEL_PROTOCOLS = tuple(sorted(c.name for c in PROTOCOLS))
@@ -98,18 +99,34 @@ def test_shipped_scenarios_batch_and_match(path):
     assert _check(prepared, config, [7, 3], rounds=5, note=False) is None
 
 
-def test_a_strategy_without_a_kernel_falls_back_with_its_reason():
-    """A strategy class with no kernel (here ``hill_climber``) runs per run, named."""
+@pytest.fixture
+def no_kernel():
+    """A registered strategy with no kernel: a `TimeDependent` subclass (unregistered after)."""
+    from sim.engine import strategies
+    from sim.engine.strategies.time_dependent import TimeDependent
+
+    class NoKernel(TimeDependent):
+        name = "no_kernel_for_test"
+
+    strategies.register(NoKernel)
+    try:
+        yield NoKernel.name
+    finally:
+        strategies.STRATEGIES.unregister(NoKernel.name)
+
+
+def test_a_strategy_without_a_kernel_falls_back_with_its_reason(no_kernel):
+    """A strategy class without a kernel of its own runs per run, with the reason."""
     scenario = load("scenarios/alaska_summit.yaml")
     prepared, config = prepare(scenario), run_config(scenario)
     names = prepared.problem.actors
     i = names.index("russia")
     specs = list(config.strategies)
-    specs[i] = StrategySpec(kind="hill_climber")
+    specs[i] = StrategySpec(kind=no_kernel)
     other = RunConfig(config.protocol, tuple(specs), config.dynamics)
     got = plan(prepared, other)
     assert isinstance(got, Fallback)
-    assert "hill_climber" in got.reason and "russia" in got.reason
+    assert no_kernel in got.reason and "russia" in got.reason
     results, reason = simulate_many(prepared, other, [1, 2])
     assert reason == got.reason
     assert results == [run(prepared, other, s, collect=False) for s in (1, 2)]
@@ -175,3 +192,51 @@ def test_kernels_that_draw_match_the_per_run_generator(data):
     reason = _check(prepared, config, seed_list)
     # batched (not replayed by the canary), unless a walk-out would not end the talks
     assert reason is None or "may walk out" in reason, reason
+
+
+VOTERS = ("annealer", "hill_climber")
+DRAFTERS = tuple(sorted(strategy_names("mediator")))
+
+
+@settings(max_examples=budget(60), deadline=None)
+@given(data=st.data())
+def test_batched_single_text_equals_per_run(data):
+    """The mediated single text: either drafter (neutral or an actor's), voters that draw
+    (``annealer``) or not, and every kernel strategy as a party; walk-outs, red lines,
+    dynamics and acceptance rules as drawn."""
+    scenario = data.draw(scenarios(protocol=True, protocol_kinds=("single_text",),
+                                   strategies=True, strategy_kinds=KERNEL_STRATEGIES,
+                                   max_packages=48, max_actors=4, max_deadline=12))
+    params = scenario["protocol"].setdefault("params", {})
+    params["strategy"] = data.draw(strategy_specs(DRAFTERS))
+    for actor in scenario["actors"].values():
+        if data.draw(st.booleans()):
+            actor["strategy"] = data.draw(strategy_specs(VOTERS))
+    prepared, config = _setup(scenario, package_only=True)
+    seed_list = data.draw(st.lists(seeds(), min_size=1, max_size=6, unique=True))
+    _check(prepared, config, seed_list)
+
+
+def _single_text(path: str, drafter: str, voters: str | None, walk: bool):
+    data = load_raw(path)
+    proto = {k: v for k, v in data["protocol"].items()
+             if k not in ("params", "ceasefire_issue", "stage1_deadline")}
+    proto.update(kind="single_text", sequencing="package", walk_away=walk,
+                 params={"strategy": {"kind": drafter}})
+    data["protocol"] = proto
+    for actor in data["actors"].values():
+        if voters is not None:
+            actor["strategy"] = {"kind": voters}
+    scenario = validate_data(data)
+    return prepare(compile_problem(scenario)), run_config(scenario)
+
+
+@pytest.mark.parametrize("drafter", DRAFTERS)
+@pytest.mark.parametrize("voters", [None, *VOTERS])
+@pytest.mark.parametrize("walk", [False, True])
+def test_shipped_scenario_as_single_text_batches_and_matches(drafter, voters, walk):
+    """The Alaska summit's actors under a mediator: batched, and equal run by run."""
+    prepared, config = _single_text("scenarios/alaska_summit.yaml", drafter, voters, walk)
+    assert not isinstance(plan(prepared, config), Fallback)
+    assert _check(prepared, config, list(range(24)), note=False) is None
+    assert _check(prepared, config, [7, 3], rounds=6, note=False) is None

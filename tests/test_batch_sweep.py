@@ -48,13 +48,42 @@ def test_batched_sweep_is_bit_identical_to_the_per_run_sweep(exp_dir, monkeypatc
     assert table.equals(ref)
     assert table2.equals(ref)
     assert reference.per_run == ()  # batching off: nothing to warn about
-    # single_text has no kernel: its 24 runs were played one by one, and said so
-    assert batched.per_run == (("protocol single_text has no batch kernel", 24),)
+    assert batched.per_run == ()  # every protocol of the grid has a kernel
 
 
-def test_negsim_sweep_prints_the_fallback_warning(exp_dir, capsys):
-    code = main(["sweep", str(exp_dir / "mixed.yaml"), "--out", str(exp_dir / "o"),
+@pytest.fixture
+def no_kernel():
+    """A registered strategy with no kernel: a `TimeDependent` subclass (unregistered after).
+
+    The sweep runs it in-process (``--workers 1``: the serial executor).
+    """
+    from sim.engine import strategies
+    from sim.engine.strategies.time_dependent import TimeDependent
+
+    class NoKernel(TimeDependent):
+        name = "no_kernel_for_sweep_test"
+
+    strategies.register(NoKernel)
+    try:
+        yield NoKernel.name
+    finally:
+        strategies.STRATEGIES.unregister(NoKernel.name)
+
+
+def test_negsim_sweep_prints_the_fallback_warning(exp_dir, capsys, no_kernel):
+    # c plays a strategy whose class declares no kernel
+    tiny = (exp_dir / "tiny.yaml").read_text(encoding="utf-8")
+    line = "    patience: {value: 0.9, source: {assumption: t}}\n"
+    assert line in tiny
+    (exp_dir / "explore.yaml").write_text(tiny.replace(
+        line, line + f"    strategy: {{kind: {no_kernel}}}\n"),
+        encoding="utf-8")
+    (exp_dir / "exp.yaml").write_text(
+        "name: exp\nquestion: Which runs batch?\nscenario: explore.yaml\n"
+        "parameters:\n  - path: protocol.deadline\n    values: [4, 9]\n"
+        "design: {kind: grid}\nreplicates: 12\nseed: 11\n", encoding="utf-8")
+    code = main(["sweep", str(exp_dir / "exp.yaml"), "--out", str(exp_dir / "o"),
                  "--workers", "1"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "warning: 24 runs played one by one (no batch kernel: protocol single_text" in out
+    assert f"warning: 24 runs played one by one (no batch kernel: strategy {no_kernel}" in out

@@ -5,7 +5,9 @@ round by round with arrays over runs (`draws`: each run's random draws, `play`: 
 round state and the offer round, `result`: the run results); each strategy's kernel lives
 in its own module (`sim.engine.strategies.kernel`). A configuration the batch engine
 does not cover is reported as a `Fallback` (with the reason) and runs on the per-run
-engine.
+engine. The mediated single text has its own round (`single_text`): the drafting
+mediator's kernel (``draft_kernel`` on its strategy class) drafts, the parties answer
+and name their objections (`ObjectingKernel` where a strategy has its own rule).
 """
 
 from sim.engine.batch.engine import Batch, Fallback, plan, run_batch

@@ -10,16 +10,18 @@ Core objects:
 What it covers. Protocols whose rounds are `sim.engine.protocols.rounds.offer_round` with
 the proposer rotating over the seats (``alternating_offers``, ``summit_ratification``) or
 recognised at random (``random_proposer``: one uniform draw per round from the run's
-generator), ``package`` sequencing, and a table from which any walk-out ends the talks
-(every seat that may walk is a veto actor, essential, or its leaving makes the rule
-unreachable), so the table never changes while a run goes on. Each round, the live runs
-are grouped by their proposer. Every actor
-(ratifiers included) needs a strategy kernel (`sim.engine.batch.kernels`). Anything else
+generator), and the mediated ``single_text`` (`sim.engine.batch.single_text`: a drafting
+kernel, the parties' answers and objections), ``package`` sequencing, and a table from
+which any walk-out ends the talks (every seat that may walk is a veto actor, essential,
+or its leaving makes the rule unreachable), so the table never changes while a run goes
+on. Each round, the live runs are grouped by their proposer. Every actor (ratifiers
+included) needs a strategy kernel (`sim.engine.batch.kernels`). Anything else
 falls back to the per-run engine, with the reason.
 
 Randomness stays per run: each run's generator is ``default_rng(seed)``, drawn from in
 the order of `NegotiationModel` (Mesa's seed for ``model.random``, the war's trajectory,
-then one draw per round for a random proposer); the kernelised strategies draw nothing.
+then one draw per round for a random proposer); kernels that draw (``Kernel.draws``, a
+drafting mediator's) take their numbers from the same generators in the per-run order.
 So a run's result does not depend on the batch it is played in. The per-run engine
 (`NegotiationModel`) remains the reference implementation; the equivalence property
 (tests/test_batch_equivalence.py) checks this engine against it.
@@ -40,11 +42,13 @@ from sim.engine.batch.draws import draw_proposers, draws
 from sim.engine.batch.kernels import KERNELS, Kernel, Memory, kernel_for
 from sim.engine.batch.play import Play, offer_round, walk_outs
 from sim.engine.batch.result import result
+from sim.engine.batch.single_text import Mediation, mediation, run_single_text
 from sim.engine.dynamics import Dynamics, compile_dynamics
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.alternating_offers import AlternatingOffers
 from sim.engine.protocols.random_proposer import RandomProposer
 from sim.engine.protocols.records import DEADLINE, NEUTRAL
+from sim.engine.protocols.single_text import SingleText
 from sim.engine.protocols.summit_ratification import SummitRatification
 from sim.engine.settings import RunConfig
 from sim.errors import UserError
@@ -52,7 +56,8 @@ from sim.errors import UserError
 __all__ = ["Batch", "Fallback", "plan", "run_batch"]
 
 #: Protocol classes (exact) whose rounds this engine plays.
-PROTOCOLS: tuple[type, ...] = (AlternatingOffers, SummitRatification, RandomProposer)
+PROTOCOLS: tuple[type, ...] = (AlternatingOffers, SummitRatification, RandomProposer,
+                               SingleText)
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Batch:
     utilities: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     acceptable: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     best: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    mediation: Mediation | None = None  # the single text's drafter (`batch.single_text`)
 
 
 def _pass_table(rule: Any, sponsor: int, voters: Sequence[int], active: Sequence[int]
@@ -104,8 +110,6 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
         return Fallback("invalid settings")  # the per-run engine reports them
     if protocol.first_view != ("package",):
         return Fallback("ceasefire_first sequencing has no batch kernel")
-    if protocol.mediator() is not None:
-        return Fallback("a mediator has no batch kernel")
     if isinstance(protocol, SummitRatification) and (
             protocol.params.renegotiate or getattr(protocol.params, "beliefs", None) is not None):
         return Fallback("renegotiation and beliefs about ratifiers have no batch kernel")
@@ -135,6 +139,13 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
     passes = {}
     for p in seats:
         passes[p] = _pass_table(protocol.rule, p, protocol.responders_after(seats, p), seats)
+    med: Mediation | None = None
+    if protocol.mediator() is not None:
+        got = mediation(prepared, protocol, view, kernels)
+        if isinstance(got, str):
+            return Fallback(got)
+        med = got
+        passes[NEUTRAL] = _pass_table(protocol.rule, NEUTRAL, seats, seats)
     ratifiers: tuple[int, ...] = ()
     ratify = None
     if isinstance(protocol, SummitRatification) and protocol.ratifiers:
@@ -146,7 +157,7 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
                  walkers=tuple(a for a in seats if protocol.can_walk(a)),
                  utilities=np.stack(view.utilities, axis=1) if n else np.zeros((0, 0)),
                  acceptable=np.stack(view.acceptable, axis=1),
-                 best=np.asarray(view.best, dtype=np.float64))
+                 best=np.asarray(view.best, dtype=np.float64), mediation=med)
 
 
 def _breaks_alone(protocol: protocols.Protocol[Any], a: int) -> bool:
@@ -163,6 +174,8 @@ def _breaks_alone(protocol: protocols.Protocol[Any], a: int) -> bool:
 
 def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
     """Play one run per seed (see the module docstring); results in seed order."""
+    if batch.mediation is not None:
+        return run_single_text(batch, seeds)
     proto, view, prepared = batch.protocol, batch.view, batch.prepared
     # per-call copies: a run's memory lives in its call, so threads may share a plan
     kernels = tuple(None if k is None else copy.copy(k) for k in batch.kernels)

@@ -3,17 +3,19 @@
 Core object:
     Annealer (``annealer``): a hill climber that also votes for a worse text with the
         simulated-annealing probability, at a temperature falling to zero by the deadline.
+    AnnealerKernel: its batch kernel (one draw per vote against, from the run's generator).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from pydantic import Field
 
 from sim.engine.observation import Observation
 from sim.engine.strategies.base import StrategyParams
-from sim.engine.strategies.hill_climber import TIE, Voter
+from sim.engine.strategies.hill_climber import TIE, Voter, VoterKernel
 from sim.engine.strategies.registry import register
 
 __all__ = ["Annealer"]
@@ -27,6 +29,24 @@ class AnnealerParams(StrategyParams):
         description="Initial temperature in utility units; it falls linearly to 0 at the "
         "deadline.",
     )
+
+
+class AnnealerKernel(VoterKernel):
+    """`Annealer`: a worse text gets its vote with the annealing probability (one draw)."""
+
+    draws = True
+
+    def votes_for(self, runs: np.ndarray, time: float, offer: np.ndarray,
+                  before: np.ndarray) -> np.ndarray:
+        loss = self.u[before] - self.u[offer]
+        yes = loss <= TIE
+        temperature = float(self.strategy.params.temperature) * (1.0 - time)
+        if temperature <= 0.0:
+            return yes
+        for j in np.flatnonzero(~yes).tolist():  # one draw per vote against, run by run
+            u = self.rngs[int(runs[j])].random()
+            yes[j] = u < math.exp(-float(loss[j]) / temperature)
+        return yes
 
 
 @register
@@ -49,6 +69,7 @@ class Annealer(Voter[AnnealerParams]):
     name = "annealer"
     stochastic = True
     Params = AnnealerParams
+    kernel = AnnealerKernel
 
     def votes_for(self, obs: Observation, offer: int, before: int) -> bool:
         """For a change no worse for it; for a worse one with the annealing probability."""

@@ -3,14 +3,20 @@
 Core object:
     HillClimber (``hill_climber``): votes for a text that is no worse for it than the text
         before it, signs only in the last round.
+    VoterKernel: the batch kernel of the voters (``hill_climber``; ``annealer`` extends
+        it): their answers and, in the single text, their objections.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import numpy as np
 
 from sim.engine.observation import Observation
+from sim.engine.prepared import StageView
 from sim.engine.strategies.base import MAX_OBJECTIONS, Strategy, StrategyParams
+from sim.engine.strategies.kernel import ObjectingKernel, top_issues, value_table
 from sim.engine.strategies.registry import register
 
 __all__ = ["HillClimber", "Voter", "previous_text", "worse_issues"]
@@ -63,6 +69,57 @@ class Voter(Strategy[VP]):
         return float(obs.utilities[offer]) >= float(obs.utilities[before]) - TIE
 
 
+class VoterKernel(ObjectingKernel):
+    """`Voter` over many runs: no proposals, signs in the last round, votes on changes."""
+
+    def __init__(self, strategy: Any, view: StageView, actor: int) -> None:
+        super().__init__(strategy, view, actor)
+        self.table, self.w = value_table(view.parts[actor][5], view.parts[actor][6])
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        return np.full(runs.shape[0], -1, dtype=np.int64)
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        if t < deadline - 1:
+            return np.zeros(runs.shape[0], dtype=bool)
+        return self.acceptable[offer] & (self.u[offer] >= res)
+
+    def votes_for(self, runs: np.ndarray, time: float, offer: np.ndarray,
+                  before: np.ndarray) -> np.ndarray:
+        """`Voter.votes_for` per run: no worse for it."""
+        return self.u[offer] >= self.u[before] - TIE
+
+    def objections(self, runs: np.ndarray, t: int, time: float, offer: np.ndarray,
+                   before: np.ndarray, packages: np.ndarray, rank: np.ndarray
+                   ) -> np.ndarray:
+        out = np.zeros((runs.shape[0], packages.shape[1]), dtype=bool)
+        has = np.flatnonzero(before >= 0)
+        if has.size == 0:
+            return out
+        against = has[~self.votes_for(runs[has], time, offer[has], before[has])]
+        if against.size:
+            out[against] = self.worse_issues(packages[before[against]],
+                                             packages[offer[against]], rank)
+        return out
+
+    def worse_issues(self, old: np.ndarray, new: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """`worse_issues` per run, as a mask over the issues."""
+        old, new = old.astype(np.int64), new.astype(np.int64)
+        issues = np.arange(old.shape[1])
+        changed = old != new
+        loss = self.w * (self.table[issues, old] - self.table[issues, new])
+        hurt = changed & (loss > 0.0)
+        cand = np.where(hurt.any(axis=1)[:, None], hurt, changed)
+        out = top_issues(loss, cand, rank, MAX_OBJECTIONS)
+        same = ~changed.any(axis=1)
+        if same.any() and old.shape[1]:  # no change: the first issue (as `worse_issues`)
+            out[same] = False
+            out[same, 0] = True
+        return out
+
+
 @register
 class HillClimber(Voter[HillClimberParams]):
     """Vote for every change that does not make it worse off; sign in the last round.
@@ -82,6 +139,7 @@ class HillClimber(Voter[HillClimberParams]):
 
     name = "hill_climber"
     Params = HillClimberParams
+    kernel = VoterKernel
 
 
 def worse_issues(obs: Observation, offer: int, before: int) -> tuple[int, ...]:

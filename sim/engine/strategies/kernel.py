@@ -5,6 +5,10 @@ Core objects:
         counts in the other parties' proposals, `sim.engine.strategies.opponent`).
     Kernel: base of a strategy kernel: ``propose`` and ``respond`` over arrays of runs.
     kernel_for: the kernel of a built strategy, or None when its exact class has none.
+    ObjectingKernel: a kernel whose strategy names its own objections (single text).
+    DraftKernel, draft_kernel_for: a single-text mediator's drafting rule over many runs
+        (declared on the strategy class as ``draft_kernel``).
+    top_issues, value_table: helpers for objections over many runs.
 
 A strategy declares its kernel in its own module (class attribute ``kernel``, with
 `Strategy.batchable` saying whether these parameters have one). `kernel_for` reads the
@@ -25,7 +29,8 @@ import numpy as np
 
 from sim.engine.prepared import StageView
 
-__all__ = ["Kernel", "Memory", "kernel_for"]
+__all__ = ["DraftKernel", "Kernel", "Memory", "ObjectingKernel", "draft_kernel_for",
+           "kernel_for", "top_issues", "value_table"]
 
 
 class Memory:
@@ -151,3 +156,88 @@ def kernel_for(strategy: Any, view: StageView, actor: int) -> Kernel | None:
     if cls is None or not strategy.batchable():
         return None
     return cls(strategy, view, actor)
+
+
+class ObjectingKernel(Kernel):
+    """A kernel whose strategy overrides `Strategy.objections` (the single text asks).
+
+    The single text asks every party that rejects a text for its objections; a strategy
+    with the default `Strategy.objections` needs nothing more of its kernel, one with its
+    own rule has an `ObjectingKernel`.
+    """
+
+    def objections(self, runs: np.ndarray, t: int, time: float, offer: np.ndarray,
+                   before: np.ndarray, packages: np.ndarray, rank: np.ndarray
+                   ) -> np.ndarray:
+        """Per run, shape (b, n_issues) bool: the issues it objects to in ``offer``.
+
+        ``before``: per run, the text before ``offer`` in this stage (-1: none); ``time``
+        the relative time of round ``t``; ``rank`` each issue's rank by id.
+        """
+        raise NotImplementedError
+
+
+class DraftKernel:
+    """A single-text mediator's drafting strategy over a batch of runs.
+
+    Attributes:
+        strategy: the built drafting strategy (its parameters, its helpers).
+        obs: a `MediatorObservation` of round 0 (the stage's arrays, for the helpers).
+        rngs: per run, its generator, positioned where the per-run mediator draws next.
+    """
+
+    #: Whether it draws random numbers while drafting.
+    draws = False
+
+    def __init__(self, strategy: Any, obs: Any) -> None:
+        self.strategy = strategy
+        self.obs = obs
+        self.rngs: list[np.random.Generator] = []
+
+    def start(self, batch: int, deadline: int) -> None:
+        """Per-run state for a batch of ``batch`` runs."""
+
+    def draft(self, runs: np.ndarray, t: int, deadline: int, texts: np.ndarray,
+              n_texts: np.ndarray) -> np.ndarray:
+        """Per run, the next text (a feasible row) or -1 when nothing is feasible.
+
+        ``texts`` shape (B, deadline): every run's texts so far (-1 beyond ``n_texts``).
+        """
+        raise NotImplementedError
+
+    def hear(self, runs: np.ndarray, objected: np.ndarray) -> None:
+        """The last text failed in ``runs``: ``objected[b, i]`` parties objected to issue i."""
+
+
+def draft_kernel_for(strategy: Any, obs: Any) -> DraftKernel | None:
+    """The drafting kernel of ``strategy`` (exact class), or None (per-run fallback)."""
+    cls = type(strategy).__dict__.get("draft_kernel")
+    if cls is None or not strategy.batchable():
+        return None
+    out: DraftKernel = cls(strategy, obs)
+    return out
+
+
+def value_table(values: Any, weights: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(table, w)``: the value tables padded to shape (n_issues, most options), weights."""
+    tables = [np.asarray(v, dtype=np.float64) for v in values]
+    out = np.zeros((len(tables), max((t.size for t in tables), default=0)))
+    for i, tab in enumerate(tables):
+        out[i, :tab.size] = tab
+    return out, np.asarray(weights, dtype=np.float64)
+
+
+def top_issues(loss: np.ndarray, cand: np.ndarray, rank: np.ndarray, most: int
+               ) -> np.ndarray:
+    """Per row, the first ``most`` issues of ``cand`` by loss descending, then rank.
+
+    ``loss`` and ``cand`` shape (b, n_issues); returns a bool mask of the same shape.
+    """
+    b, n = loss.shape
+    if n == 0:
+        return np.zeros((b, 0), dtype=bool)
+    neg = -loss + 0.0  # -0.0 and 0.0 tie, as in a Python sort
+    perm = np.lexsort((np.broadcast_to(rank, (b, n)), neg, ~cand), axis=-1)
+    pos = np.empty_like(perm)
+    np.put_along_axis(pos, perm, np.arange(n)[None, :].repeat(b, axis=0), axis=-1)
+    return cand & (pos < most)

@@ -4,6 +4,9 @@ Core object:
     Mediator (``mediator``): drafts texts for the single_text protocol through
         `Mediator.draft`; as a party it makes no proposals of its own and accepts what
         beats its reservation value.
+    PartyKernel: the batch kernel of a mediator strategy seated as a party (also used by
+        ``random_mutation``).
+    MediatorDraftKernel: `Mediator.draft` over many runs at once (the batched single text).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 
 from sim.engine.observation import MediatorObservation, Observation
 from sim.engine.strategies.base import Strategy, StrategyParams
+from sim.engine.strategies.kernel import DraftKernel, Kernel
 from sim.engine.strategies.registry import register
 
 __all__ = ["Mediator"]
@@ -21,6 +25,137 @@ __all__ = ["Mediator"]
 
 class MediatorParams(StrategyParams):
     """The mediator's rule has no free parameters."""
+
+
+class PartyKernel(Kernel):
+    """A mediator strategy as a party: no proposals; accepts an allowed offer >= BATNA."""
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        return np.full(runs.shape[0], -1, dtype=np.int64)
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        return self.acceptable[offer] & (self.u[offer] >= res)
+
+
+class MediatorDraftKernel(DraftKernel):
+    """`Mediator.draft` for every run of a batch (the same ranking and encoding helpers).
+
+    Per run: the objection tally per issue and option, the flips per issue and the
+    fallback position in the ranking, as arrays; the revision moves the objected issues
+    one at a time in the per-run order (most objectors first, then the issue's rank).
+    """
+
+    def __init__(self, strategy: Any, obs: MediatorObservation) -> None:
+        super().__init__(strategy, obs)
+        self.ranking = np.asarray(strategy._ranked(obs), dtype=np.int64)
+        self.strides, self.lookup = strategy._encoding(obs)
+        self.radix = np.asarray(obs.radix, dtype=np.int64)
+        n_issues = self.radix.shape[0]
+        rank = obs.issue_rank
+        self.rank = np.arange(n_issues) if rank is None else np.asarray(rank, dtype=np.int64)
+        self.util = np.asarray(obs.utilities, dtype=np.float64)
+        self.feasible = np.asarray(obs.feasible, dtype=bool)
+        self.packages = np.asarray(obs.packages, dtype=np.int64)
+
+    def start(self, batch: int, deadline: int) -> None:
+        n_issues = self.radix.shape[0]
+        width = int(self.radix.max()) if n_issues else 0
+        self.tally = np.zeros((batch, n_issues, width), dtype=np.int64)
+        self.flips = np.zeros((batch, n_issues), dtype=np.int64)
+        self.pos = np.zeros(batch, dtype=np.int64)
+        self.heard = np.zeros((batch, n_issues), dtype=np.int64)
+
+    def hear(self, runs: np.ndarray, objected: np.ndarray) -> None:
+        self.heard[runs] = objected
+
+    def _rows(self, code: np.ndarray) -> np.ndarray:
+        return code if self.lookup is None else self.lookup[code]
+
+    def draft(self, runs: np.ndarray, t: int, deadline: int, texts: np.ndarray,
+              n_texts: np.ndarray) -> np.ndarray:
+        out = np.full(runs.shape[0], -1, dtype=np.int64)
+        if self.ranking.shape[0] == 0:
+            return out
+        n = n_texts[runs]
+        first = n == 0
+        out[first] = self.ranking[0]
+        sub = np.flatnonzero(~first)
+        if sub.size == 0:
+            return out
+        r = runs[sub]
+        current = texts[r, n[sub] - 1]
+        opts = self.packages[current]
+        heard = self.heard[r]
+        issues = np.arange(opts.shape[1])
+        self.tally[r[:, None], issues[None, :], opts] += heard  # the last text's objections
+        rows = current.copy()
+        objected = np.flatnonzero(heard.any(axis=1))
+        if objected.size:
+            rows[objected] = self._revise(r[objected], opts[objected], heard[objected],
+                                          current[objected], texts[:, :int(n.max())])
+        out[sub] = rows
+        return out
+
+    def _revise(self, r: np.ndarray, opts: np.ndarray, cnt: np.ndarray,
+                current: np.ndarray, texts: np.ndarray) -> np.ndarray:
+        """`Mediator._draft` after the tally, for runs with objections."""
+        opts = opts.copy()
+        code = opts @ self.strides
+        order = np.lexsort((np.broadcast_to(self.rank, cnt.shape), -cnt), axis=-1)
+        idx = np.arange(r.shape[0])
+        for j in range(opts.shape[1]):
+            i = order[:, j]
+            act = cnt[idx, i] > 0
+            if not act.any():
+                break  # issues with objectors come first in every run
+            o = opts[idx, i]
+            step = np.where(self.flips[r, i] % 2 == 0, 1, -1)
+            rad, stride = self.radix[i], self.strides[i]
+            ok0, new0, tal0, neg0 = self._neighbour(r, code, o, step, i, rad, stride, act)
+            ok1, new1, tal1, neg1 = self._neighbour(r, code, o, -step, i, rad, stride, act)
+            # min over (tally, -utility, direction): the first neighbour wins ties
+            take0 = ok0 & (~ok1 | (tal0 < tal1) | ((tal0 == tal1) & (neg0 <= neg1)))
+            moved = take0 | ok1
+            new = np.where(take0, new0, new1)
+            code = np.where(moved, code + (new - o) * stride, code)
+            opts[idx[moved], i[moved]] = new[moved]
+            self.flips[r[moved], i[moved]] += 1
+        row = self._rows(code)
+        same = (texts[r] == row[:, None]).any(axis=1)  # the current text is among them
+        if same.any():
+            k = np.flatnonzero(same)
+            row[k] = self._next_unused(r[k], current[k], texts[r[k]])
+        return row
+
+    def _neighbour(self, r: np.ndarray, code: np.ndarray, o: np.ndarray, d: np.ndarray,
+                   i: np.ndarray, rad: np.ndarray, stride: np.ndarray, act: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Moving issue ``i`` by ``d``: whether allowed, the option, its tally, -utility."""
+        new = o + d
+        ok = act & (new >= 0) & (new < rad)
+        row = self._rows(np.where(ok, code + d * stride, 0))
+        ok &= row >= 0
+        row = np.maximum(row, 0)
+        ok &= self.feasible[row]
+        tal = self.tally[r, i, np.clip(new, 0, rad - 1)]
+        return ok, new, tal, -self.util[row]
+
+    def _next_unused(self, r: np.ndarray, current: np.ndarray, texts: np.ndarray
+                     ) -> np.ndarray:
+        """`Mediator._next_unused` per run: the best-ranked row not drafted yet."""
+        ranking = self.ranking
+        last = ranking.shape[0] - 1
+        pos = self.pos[r].copy()
+        while True:
+            row = ranking[np.minimum(pos, last)]
+            used = (pos <= last) & (texts == row[:, None]).any(axis=1)
+            if not used.any():
+                break
+            pos[used] += 1
+        self.pos[r] = pos
+        return np.where(pos <= last, ranking[np.minimum(pos, last)], current)
 
 
 @register
@@ -57,6 +192,8 @@ class Mediator(Strategy[MediatorParams]):
     role = "mediator"
     reservation_aware = True
     Params = MediatorParams
+    kernel = PartyKernel
+    draft_kernel = MediatorDraftKernel
 
     def __init__(
         self, params: StrategyParams | dict[str, Any] | None, rng: np.random.Generator

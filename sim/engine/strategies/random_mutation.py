@@ -5,6 +5,8 @@ Core object:
         mutating one issue of the current reference text at random; the parties' votes
         (a rejection with no objection is a vote for the change) decide whether the
         mutation becomes the new reference.
+    RandomMutationDraftKernel: `RandomMutation.draft` over many runs at once, each run's
+        draws from its own generator in the per-run order.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pydantic import Field
 
 from sim.engine.observation import MediatorObservation, Observation
 from sim.engine.strategies.base import Strategy, StrategyParams
+from sim.engine.strategies.kernel import DraftKernel
+from sim.engine.strategies.mediator import PartyKernel
 from sim.engine.strategies.registry import register
 
 __all__ = ["RandomMutation"]
@@ -31,6 +35,100 @@ class RandomMutationParams(StrategyParams):
         description="Random mutations tried per round before the reference is redrafted "
         "(a mutation must stay inside the mediator's feasible set).",
     )
+
+
+class RandomMutationDraftKernel(DraftKernel):
+    """`RandomMutation.draft` for every run of a batch.
+
+    Per run: the reference, whether the last text was a mutation, whether a party voted
+    against it. The draws (the first text, then per attempt an issue and an option) are
+    taken run by run from each run's generator, attempt by attempt: a run's draws come
+    in the per-run order whatever the batch.
+    """
+
+    draws = True
+
+    def __init__(self, strategy: Any, obs: MediatorObservation) -> None:
+        super().__init__(strategy, obs)
+        rows = np.flatnonzero(obs.feasible)
+        if obs.tiebreak is not None:
+            rows = rows[np.argsort(np.asarray(obs.tiebreak)[rows], kind="stable")]
+        self.rows = rows
+        self.strides, self.lookup = strategy._encoding(obs)
+        self.radix = np.asarray(obs.radix, dtype=np.int64)
+        rank = obs.issue_rank
+        self.issues = np.argsort(np.asarray(rank), kind="stable") if rank is not None else \
+            np.arange(self.radix.size)
+        self.feasible = np.asarray(obs.feasible, dtype=bool)
+        self.packages = np.asarray(obs.packages, dtype=np.int64)
+        self.attempts = int(strategy.params.attempts)
+
+    def start(self, batch: int, deadline: int) -> None:
+        self.reference = np.full(batch, -1, dtype=np.int64)
+        self.mutated = np.zeros(batch, dtype=bool)
+        self.against = np.zeros(batch, dtype=bool)
+
+    def hear(self, runs: np.ndarray, objected: np.ndarray) -> None:
+        self.against[runs] = objected.any(axis=1)
+
+    def draft(self, runs: np.ndarray, t: int, deadline: int, texts: np.ndarray,
+              n_texts: np.ndarray) -> np.ndarray:
+        out = np.full(runs.shape[0], -1, dtype=np.int64)
+        if self.rows.size == 0:
+            return out
+        n = n_texts[runs]
+        first = np.flatnonzero(n == 0)
+        size = int(self.rows.size)
+        for j in first.tolist():
+            out[j] = self.rows[self.rngs[int(runs[j])].integers(size)]
+        self.reference[runs[first]] = out[first]
+        self.mutated[runs[first]] = False
+        sub = np.flatnonzero(n > 0)
+        if sub.size == 0:
+            return out
+        r = runs[sub]
+        last = texts[r, n[sub] - 1]
+        adopt = self.mutated[r] & ~self.against[r]  # every party voted for the mutation
+        self.reference[r[adopt]] = last[adopt]
+        ref = self.reference[r]
+        out[sub] = ref
+        sign = (self.mutated[r] & (last != ref)) | (t >= deadline - 1)
+        self.mutated[r[sign]] = False
+        k = np.flatnonzero(~sign)
+        if k.size:
+            mutation = self._mutate(r[k], ref[k])
+            found = mutation >= 0
+            self.mutated[r[k]] = found
+            out[sub[k]] = np.where(found, mutation, ref[k])
+        return out
+
+    def _mutate(self, r: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        """`RandomMutation._mutate` per run (-1: no feasible mutation found)."""
+        opts = self.packages[ref]
+        code = opts @ self.strides
+        out = np.full(r.shape[0], -1, dtype=np.int64)
+        todo = np.arange(r.shape[0])
+        n_issues = int(self.issues.size)
+        rngs = self.rngs
+        for _ in range(self.attempts):
+            if todo.size == 0:
+                break
+            i = self.issues[[int(rngs[b].integers(n_issues)) for b in r[todo].tolist()]]
+            two = self.radix[i] >= 2
+            tried, i = todo[two], i[two]
+            if tried.size == 0:
+                continue
+            o = opts[tried, i]
+            new = np.array([int(rngs[b].integers(h)) for b, h in
+                            zip(r[tried].tolist(), (self.radix[i] - 1).tolist(), strict=True)],
+                           dtype=np.int64)
+            new += new >= o
+            target = code[tried] + (new - o) * self.strides[i]
+            cand = target if self.lookup is None else self.lookup[target]
+            hit = (cand >= 0) & self.feasible[np.maximum(cand, 0)]
+            out[tried[hit]] = cand[hit]
+            todo = todo[~np.isin(todo, tried[hit])]
+        return out
 
 
 @register
@@ -62,6 +160,8 @@ class RandomMutation(Strategy[RandomMutationParams]):
     stochastic = True
     reservation_aware = True
     Params = RandomMutationParams
+    kernel = PartyKernel
+    draft_kernel = RandomMutationDraftKernel
 
     def __init__(
         self, params: StrategyParams | dict[str, Any] | None, rng: np.random.Generator
