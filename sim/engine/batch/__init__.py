@@ -6,6 +6,11 @@ round state and the offer round, `result`: the run results); each strategy's ker
 in its own module (`sim.engine.strategies.kernel`). A configuration the batch engine
 does not cover is reported as a `Fallback` (with the reason) and runs on the per-run
 engine.
+
+``ceasefire_first`` talks are played by `sim.engine.batch.stages` (each stage on its own
+clock and view, the runs grouped by stage; a ceasefire in force recomputes the run's war
+from its own draws); walk-outs, by either ``walk_rule``, by `sim.engine.batch.walks`;
+audience costs are added to the reservation values as they are drawn (`draws`).
 """
 
 from sim.engine.batch.engine import Batch, Fallback, plan, run_batch

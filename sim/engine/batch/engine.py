@@ -10,7 +10,8 @@ Core objects:
 What it covers. Protocols whose rounds are `sim.engine.protocols.rounds.offer_round` with
 the proposer rotating over the seats (``alternating_offers``, ``summit_ratification``) or
 recognised at random (``random_proposer``: one uniform draw per round from the run's
-generator), ``package`` sequencing, and a table from which any walk-out ends the talks
+generator), ``package`` and ``ceasefire_first`` sequencing (`sim.engine.batch.stages`),
+audience costs, both walk rules, and a table from which any walk-out ends the talks
 (every seat that may walk is a veto actor, essential, or its leaving makes the rule
 unreachable), so the table never changes while a run goes on. Each round, the live runs
 are grouped by their proposer. Every actor
