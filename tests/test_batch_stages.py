@@ -193,3 +193,33 @@ def test_strategies_start_stage_two_afresh():
     assert not isinstance(batch, Fallback)
     seeds8 = list(range(8))
     assert run_batch(batch, seeds8) == [run(prepared, config, s, collect=False) for s in seeds8]
+
+
+def test_a_ceasefire_first_sweep_batches_every_run_bit_identically(tmp_path, monkeypatch):
+    """A sweep over sequencing x walk rule: nothing played one by one, 1 or 2 workers."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from sim.experiment.runner import SweepOptions, sweep
+    from sim.experiment.worker import BATCH_ENV
+
+    shutil.copy(TINY, tmp_path / "tiny.yaml")
+    exp = tmp_path / "staged.yaml"
+    exp.write_text(
+        "name: staged\nquestion: Does ceasefire first batch?\nscenario: tiny.yaml\n"
+        "parameters:\n  - path: protocol.sequencing\n    values: [package, ceasefire_first]\n"
+        "  - path: protocol.ceasefire_issue\n    values: [ceasefire]\n"
+        "  - path: protocol.walk_rule\n    values: [seen, expected]\n"
+        "design: {kind: grid}\nreplicates: 10\nseed: 5\n", encoding="utf-8")
+
+    def table(out, **kw):
+        summary = sweep(exp, SweepOptions(out=tmp_path / out, progress="quiet", **kw))
+        return summary, pq.read_table(tmp_path / out / "runs").sort_by("run_id")
+
+    batched, one = table("b1", workers=1)
+    _, two = table("b2", workers=2, chunk_size=3)
+    monkeypatch.setenv(BATCH_ENV, "0")
+    _, ref = table("ref", workers=1)
+    assert batched.per_run == ()
+    assert one.equals(ref) and two.equals(ref)
