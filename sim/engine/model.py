@@ -169,6 +169,11 @@ class NegotiationModel(mesa.Model):
         result = self.protocol.step(self.state, self.parties, self.reservations[t], self.rng)
         if result.state.ceasefire is not None and self.state.ceasefire is None:
             self._ceasefire(result.state.ceasefire, t + 1)
+        if result.outcome is None and result.state.view != self.state.view:
+            # a new stage (ceasefire_first) is a negotiation of its own: every negotiator
+            # starts it afresh, whatever its strategy learnt in stage 1
+            for agent in self.negotiators:
+                agent.strategy.reset()
         self.state = result.state
         self.last = result.record
         if result.outcome is not None:

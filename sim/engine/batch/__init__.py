@@ -8,6 +8,11 @@ does not cover is reported as a `Fallback` (with the reason) and runs on the per
 engine. The mediated single text has its own round (`single_text`): the drafting
 mediator's kernel (``draft_kernel`` on its strategy class) drafts, the parties answer
 and name their objections (`ObjectingKernel` where a strategy has its own rule).
+
+``ceasefire_first`` talks are played by `sim.engine.batch.stages` (each stage on its own
+clock and view, the runs grouped by stage; a ceasefire in force recomputes the run's war
+from its own draws); walk-outs, by either ``walk_rule``, by `sim.engine.batch.walks`;
+audience costs are added to the reservation values as they are drawn (`draws`).
 """
 
 from sim.engine.batch.engine import Batch, Fallback, plan, run_batch

@@ -1,7 +1,8 @@
 """Every run's random draws, taken from its own generator in the per-run engine's order.
 
 Core objects:
-    draws: each run's reservation values per round, its proposer per round, its generator.
+    draws: each run's reservation values per round, its proposer per round, its generator
+        (`noisy_draws`: and the war's standard normals, for a ceasefire that changes it).
     draw_proposers: a random proposer drawn round by round (when kernels draw too).
     trajectories: `Dynamics.trajectory` of many runs at once.
 
@@ -21,7 +22,7 @@ from sim.engine.dynamics import Dynamics
 from sim.engine.prepared import Prepared
 from sim.engine.protocols.random_proposer import RandomProposer
 
-__all__ = ["draw_proposers", "draws", "recognition", "trajectories"]
+__all__ = ["draw_proposers", "draws", "noisy_draws", "recognition", "trajectories"]
 
 
 def recognition(proto: Any) -> tuple[tuple[int, ...], np.ndarray, float]:
@@ -37,7 +38,16 @@ def recognition(proto: Any) -> tuple[tuple[int, ...], np.ndarray, float]:
 
 
 def draws(prepared: Prepared, dyn: Dynamics, proto: Any, seeds: Sequence[int],
-          live: bool = False) -> tuple[np.ndarray, np.ndarray, list[np.random.Generator]]:
+          live: bool = False, audience: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray, list[np.random.Generator]]:
+    """`noisy_draws` without the noise."""
+    res, proposer, rngs, _ = noisy_draws(prepared, dyn, proto, seeds, live, audience)
+    return res, proposer, rngs
+
+
+def noisy_draws(prepared: Prepared, dyn: Dynamics, proto: Any, seeds: Sequence[int],
+                live: bool = False, audience: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, list[np.random.Generator], np.ndarray]:
     """Every run's reservation values (B, deadline, n), proposers (B, deadline), generators.
 
     Drawn from each run's generator in the order of the model: Mesa's seed, the war's
@@ -49,6 +59,10 @@ def draws(prepared: Prepared, dyn: Dynamics, proto: Any, seeds: Sequence[int],
     ahead: `draw_proposers` draws it at the start of each round, so the generators
     (returned, positioned after the war's trajectory) serve the round's draws in the
     model's order. Without it the generators are returned spent.
+
+    ``audience``: shape (deadline, n), the audience costs added to every run's reservation
+    values (then clipped to [0, 1], as the model does), or None. Also returned: the war's
+    standard normals, shape (B, deadline - 1, n_vars) (zeros when nothing is noisy).
     """
     deadline = proto.deadline
     seats = proto.seats
@@ -73,7 +87,9 @@ def draws(prepared: Prepared, dyn: Dynamics, proto: Any, seeds: Sequence[int],
             res[b] = dyn.reservations(war[b])
     else:
         res[:] = prepared.reservations
-    return res, proposer, rngs
+    if audience is not None:
+        res = np.clip(res + audience, 0.0, 1.0)
+    return res, proposer, rngs, noise
 
 
 def draw_proposers(proto: Any, rngs: Sequence[np.random.Generator], runs: np.ndarray,

@@ -11,7 +11,8 @@ What it covers. Protocols whose rounds are `sim.engine.protocols.rounds.offer_ro
 the proposer rotating over the seats (``alternating_offers``, ``summit_ratification``) or
 recognised at random (``random_proposer``: one uniform draw per round from the run's
 generator), and the mediated ``single_text`` (`sim.engine.batch.single_text`: a drafting
-kernel, the parties' answers and objections), ``package`` sequencing, and a table from
+kernel, the parties' answers and objections), ``package`` and ``ceasefire_first``
+sequencing (`sim.engine.batch.stages`), audience costs, both walk rules, and a table from
 which any walk-out ends the talks (every seat that may walk is a veto actor, essential,
 or its leaving makes the rule unreachable), so the table never changes while a run goes
 on. Each round, the live runs are grouped by their proposer. Every actor (ratifiers
@@ -29,7 +30,6 @@ So a run's result does not depend on the batch it is played in. The per-run engi
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,11 +39,13 @@ import numpy as np
 from sim.engine import protocols, strategies
 from sim.engine.api import RunResult
 from sim.engine.batch.draws import draw_proposers, draws
-from sim.engine.batch.kernels import KERNELS, Kernel, Memory, kernel_for
-from sim.engine.batch.play import Play, offer_round, walk_outs
+from sim.engine.batch.kernels import KERNELS, Kernel, kernel_for
+from sim.engine.batch.play import Play, fresh_kernels, offer_round
 from sim.engine.batch.result import result
 from sim.engine.batch.single_text import Mediation, mediation, run_single_text
-from sim.engine.dynamics import Dynamics, compile_dynamics
+from sim.engine.batch.stages import run_staged, stage_plans
+from sim.engine.batch.walks import Shown, walk_outs
+from sim.engine.dynamics import Dynamics, audience_offsets, compile_dynamics
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.alternating_offers import AlternatingOffers
 from sim.engine.protocols.random_proposer import RandomProposer
@@ -84,6 +86,10 @@ class Batch:
     acceptable: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     best: np.ndarray = field(default_factory=lambda: np.zeros(0))
     mediation: Mediation | None = None  # the single text's drafter (`batch.single_text`)
+    #: shape (deadline, n): audience costs added to the reservation values, or None
+    audience: np.ndarray | None = None
+    #: ``ceasefire_first``: the plans of both stages (`sim.engine.batch.stages`), else None
+    stages: Any = None
 
 
 def _pass_table(rule: Any, sponsor: int, voters: Sequence[int], active: Sequence[int]
@@ -108,16 +114,10 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
         protocol = cls(prepared, config.protocol, rounds)
     except (KeyError, ValueError, UserError):
         return Fallback("invalid settings")  # the per-run engine reports them
-    if protocol.first_view != ("package",):
-        return Fallback("ceasefire_first sequencing has no batch kernel")
     if isinstance(protocol, SummitRatification) and (
             protocol.params.renegotiate or getattr(protocol.params, "beliefs", None) is not None):
         return Fallback("renegotiation and beliefs about ratifiers have no batch kernel")
-    if config.dynamics is not None and config.dynamics.audience_costs:
-        return Fallback("audience costs have no batch kernel")
     seats = protocol.seats
-    if protocol.walk_away and config.protocol.walk_rule != "seen":
-        return Fallback(f"walk_rule {config.protocol.walk_rule} has no batch kernel")
     if protocol.walk_away:
         for a in seats:
             if protocol.can_walk(a) and not _breaks_alone(protocol, a):
@@ -151,13 +151,29 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
     if isinstance(protocol, SummitRatification) and protocol.ratifiers:
         ratifiers = protocol.ratifiers
         ratify = _pass_table(protocol.ratification_rule, NEUTRAL, ratifiers, ratifiers)
-    dynamics = compile_dynamics(config.dynamics, prepared.problem.actors, prepared.reservations)
+    problem = prepared.problem
+    dynamics = compile_dynamics(config.dynamics, problem.actors, prepared.reservations)
+    try:
+        audience = audience_offsets(config.dynamics, problem.actors, protocol.deadline)
+    except ValueError:
+        return Fallback("invalid settings")  # the per-run engine reports them
     n = protocol.n
-    return Batch(prepared, protocol, view, tuple(kernels), dynamics, passes, ratify, ratifiers,
-                 walkers=tuple(a for a in seats if protocol.can_walk(a)),
-                 utilities=np.stack(view.utilities, axis=1) if n else np.zeros((0, 0)),
-                 acceptable=np.stack(view.acceptable, axis=1),
-                 best=np.asarray(view.best, dtype=np.float64), mediation=med)
+    batch = Batch(prepared, protocol, view, tuple(kernels), dynamics, passes, ratify,
+                  ratifiers, walkers=tuple(a for a in seats if protocol.can_walk(a)),
+                  utilities=np.stack(view.utilities, axis=1) if n else np.zeros((0, 0)),
+                  acceptable=np.stack(view.acceptable, axis=1),
+                  best=np.asarray(view.best, dtype=np.float64), mediation=med,
+                  audience=audience)
+    if med is not None and protocol.walk_away and config.protocol.walk_rule != "seen":
+        return Fallback("walk_rule expected in a mediated single text has no batch kernel")
+    if protocol.ceasefire_issue is not None:
+        if med is not None:
+            return Fallback("ceasefire_first in a mediated single text has no batch kernel")
+        stages = stage_plans(batch)
+        if stages is None:
+            return Fallback("invalid settings")  # the per-run engine reports them
+        batch.stages = stages
+    return batch
 
 
 def _breaks_alone(protocol: protocols.Protocol[Any], a: int) -> bool:
@@ -177,20 +193,16 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
     if batch.mediation is not None:
         return run_single_text(batch, seeds)
     proto, view, prepared = batch.protocol, batch.view, batch.prepared
-    # per-call copies: a run's memory lives in its call, so threads may share a plan
-    kernels = tuple(None if k is None else copy.copy(k) for k in batch.kernels)
+    if batch.stages is not None:
+        return run_staged(batch, seeds)
     deadline, seats = proto.deadline, proto.seats
     B = len(seeds)
-    live_draws = any(k is not None and k.draws for k in kernels)
-    res, proposer, rngs = draws(prepared, batch.dynamics, proto, seeds, live=live_draws)
-    sizes = np.array([len(v) for v in view.parts[0][5]], dtype=np.int64)
-    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
-    for k in kernels:
-        if k is not None:
-            k.memory = Memory(B, offsets, int(sizes.sum())) if k.uses_memory else None
-            k.start(B, proto.n)
-            k.rngs = rngs
+    live_draws = any(k is not None and k.draws for k in batch.kernels)
+    res, proposer, rngs = draws(prepared, batch.dynamics, proto, seeds, live=live_draws,
+                                audience=batch.audience)
+    kernels = fresh_kernels(batch.kernels, view, rngs)
     play = Play.start(batch, kernels, res, proposer)
+    shown = Shown(B, proto.n) if proto.spec.walk_rule == "expected" else None
     live = np.arange(B)
     for t in range(deadline):
         if live.size == 0:
@@ -204,7 +216,9 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
             if sub.size:
                 offer_round(play, sub, p, t, done)
         if proto.walk_away:
-            walk_outs(play, live, t, done)
+            if shown is not None:
+                shown.record(play, live, t)
+            walk_outs(play, live, t, done, shown=shown)
         if t + 1 >= deadline:
             last = live[~done[live]]
             play.reason[last] = DEADLINE

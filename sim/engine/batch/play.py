@@ -1,4 +1,4 @@
-"""The state of a batch being played, and one offer round and one walk-out check over it.
+"""The state of a batch being played, and one offer round over it.
 
 Core objects:
     Play: per run of the batch, its reservation values, proposers, best value seen,
@@ -6,7 +6,10 @@ Core objects:
         copies of the kernels.
     offer_round: proposer ``p`` offers in some live runs; the responders answer; the runs
         where the rule passes settle (ratified or stillborn); ``seen`` is updated.
-    walk_outs: after a round, the runs where a walker leaves (`rounds.walk_outs`).
+    ask: the first half of an offer round (propose, observe, respond), for protocols that
+        settle differently (stage 1 of ``ceasefire_first``, `sim.engine.batch.stages`).
+
+Walk-outs are in `sim.engine.batch.walks`.
 
 What a protocol kernel needs beyond the offer round (stages, votes again, a mediator)
 builds on these.
@@ -14,6 +17,7 @@ builds on these.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,11 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.batch.kernels import Kernel
-from sim.engine.protocols.records import AGREEMENT, STILLBORN, WALK_AWAY
+from sim.engine.batch.kernels import Kernel, Memory
+from sim.engine.protocols.base import relative_times
+from sim.engine.protocols.records import AGREEMENT, STILLBORN
 from sim.engine.protocols.summit_ratification import SummitRatification
 
-__all__ = ["Play", "kernel", "offer_round", "update_seen", "walk_outs"]
+__all__ = ["Clock", "Play", "ask", "fresh_kernels", "kernel", "offer_round", "stage_clock",
+           "update_seen"]
+
+#: A stage's clock: ``(first round, number of rounds)``.
+Clock = tuple[int, int]
 
 
 @dataclass
@@ -42,6 +51,7 @@ class Play:
     deal: np.ndarray = field(init=False)
     ratified: list[bool | None] = field(init=False)
     walked: list[tuple[int, ...]] = field(init=False)
+    last_offer: np.ndarray = field(init=False)  # (B,): each run's offer this round, -1
 
     def __post_init__(self) -> None:
         B = self.res.shape[0]
@@ -50,6 +60,7 @@ class Play:
         self.deal = np.full(B, -1, dtype=np.int64)
         self.ratified = [None] * B
         self.walked = [()] * B
+        self.last_offer = np.full(B, -1, dtype=np.int64)
 
     @classmethod
     def start(cls, batch: Any, kernels: tuple[Kernel | None, ...], res: np.ndarray,
@@ -59,6 +70,24 @@ class Play:
         return cls(batch, kernels, res, proposer, np.full((res.shape[0], n), -math.inf))
 
 
+def fresh_kernels(kernels: tuple[Kernel | None, ...], view: Any, rngs: list[Any]
+                  ) -> tuple[Kernel | None, ...]:
+    """Per-call copies of a plan's kernels, started for a batch of ``len(rngs)`` runs.
+
+    A run's memory lives in its call, so threads may share a plan.
+    """
+    B = len(rngs)
+    sizes = np.array([len(v) for v in view.parts[0][5]], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    out = tuple(None if k is None else copy.copy(k) for k in kernels)
+    for k in out:
+        if k is not None:
+            k.memory = Memory(B, offsets, int(sizes.sum())) if k.uses_memory else None
+            k.start(B, len(kernels))
+            k.rngs = rngs
+    return out
+
+
 def kernel(kernels: tuple[Kernel | None, ...], a: int) -> Kernel:
     """The kernel of an acting actor (`plan` checked that it has one)."""
     k = kernels[a]
@@ -66,14 +95,31 @@ def kernel(kernels: tuple[Kernel | None, ...], a: int) -> Kernel:
     return k
 
 
-def offer_round(play: Play, runs: np.ndarray, p: int, t: int, done: np.ndarray) -> None:
-    """Proposer ``p`` offers in ``runs``; settle the passed ones, update ``seen``."""
+def stage_clock(proto: Any, t: int, clock: Clock | None) -> tuple[int, tuple[float, ...], int]:
+    """``(round, relative times, deadline)`` the strategies see in round ``t``.
+
+    ``clock``: ``(first round, rounds)`` of the current stage (``ceasefire_first``), or
+    None: the protocol's own clock.
+    """
+    if clock is None:
+        return t, proto.times, proto.deadline
+    return t - clock[0], relative_times(clock[1]), clock[1]
+
+
+def ask(play: Play, runs: np.ndarray, p: int, t: int, clock: Clock | None = None
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """Proposer ``p`` offers in ``runs``, the others observe it and respond.
+
+    Returns the runs with an offer, their offers, where the rule passed, and per responder
+    whether it accepted (red lines applied). Records each run's offer in ``last_offer``.
+    """
     batch, kernels, res = play.batch, play.kernels, play.res
     proto, view = batch.protocol, batch.view
     packages = batch.prepared.packages
-    deadline, seats, n = proto.deadline, proto.seats, proto.n
-    rows = kernel(kernels, p).propose(runs, t, proto.times, deadline, res[runs, t, p],
-                                      packages)
+    seats, n = proto.seats, proto.n
+    lt, times, deadline = stage_clock(proto, t, clock)
+    rows = kernel(kernels, p).propose(runs, lt, times, deadline, res[runs, t, p], packages)
+    play.last_offer[runs] = rows
     offered = rows >= 0
     runs, offer = runs[offered], rows[offered]
     opts = packages[offer]
@@ -85,18 +131,32 @@ def offer_round(play: Play, runs: np.ndarray, p: int, t: int, done: np.ndarray) 
     mask = np.zeros(runs.size, dtype=np.int64)
     acc_by: dict[int, np.ndarray] = {}
     for j, a in enumerate(responders):
-        yes = kernel(kernels, a).respond(runs, t, proto.times, deadline, res[runs, t, a],
+        yes = kernel(kernels, a).respond(runs, lt, times, deadline, res[runs, t, a],
                                          offer, packages) & view.acceptable[a][offer]
         acc_by[a] = yes
         mask |= yes.astype(np.int64) << j
-    passed = batch.passes[p][mask]
+    return runs, offer, batch.passes[p][mask], acc_by
+
+
+def offer_round(play: Play, runs: np.ndarray, p: int, t: int, done: np.ndarray,
+                clock: Clock | None = None) -> None:
+    """Proposer ``p`` offers in ``runs``; settle the passed ones, update ``seen``.
+
+    ``clock``: the stage's clock (`stage_clock`), None: the protocol's.
+    """
+    batch, kernels, res = play.batch, play.kernels, play.res
+    proto, view = batch.protocol, batch.view
+    packages = batch.prepared.packages
+    seats = proto.seats
+    lt, times, deadline = stage_clock(proto, t, clock)
+    runs, offer, passed, acc_by = ask(play, runs, p, t, clock)
     if passed.any():
         prun, prow = runs[passed], offer[passed]
         ok = np.ones(prun.size, dtype=bool)
         if batch.ratify is not None:
             rmask = np.zeros(prun.size, dtype=np.int64)
             for j, a in enumerate(batch.ratifiers):
-                yes = kernel(kernels, a).respond(prun, t, proto.times, deadline,
+                yes = kernel(kernels, a).respond(prun, lt, times, deadline,
                                                  res[prun, t, a], prow, packages)
                 rmask |= (yes & view.acceptable[a][prow]).astype(np.int64) << j
             ok = batch.ratify[rmask]
@@ -111,26 +171,6 @@ def offer_round(play: Play, runs: np.ndarray, p: int, t: int, done: np.ndarray) 
     if proto.walk_away:
         update_seen(play.seen, batch.utilities, batch.acceptable, runs[~passed],
                     offer[~passed], p, {a: v[~passed] for a, v in acc_by.items()}, seats)
-
-
-def walk_outs(play: Play, live: np.ndarray, t: int, done: np.ndarray) -> None:
-    """The live runs not ``done`` this round where a walker leaves: they end (walk-out)."""
-    batch = play.batch
-    proto = batch.protocol
-    rest = live[~done[live]]
-    late = t >= proto.walk_from
-    out = np.zeros(rest.size, dtype=bool)
-    who = []
-    for a in batch.walkers:
-        r = play.res[rest, t, a]
-        w = (r > batch.best[a]) | (late & (r > play.seen[rest, a]))
-        who.append(w)
-        out |= w
-    for j in np.flatnonzero(out).tolist():
-        b = int(rest[j])
-        play.reason[b], play.end_round[b] = WALK_AWAY, t
-        play.walked[b] = tuple(a for a, w in zip(batch.walkers, who, strict=True) if w[j])
-        done[b] = True
 
 
 def update_seen(seen: np.ndarray, utilities: np.ndarray, acceptable: np.ndarray, runs: np.ndarray,

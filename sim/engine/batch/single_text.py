@@ -28,8 +28,9 @@ import numpy as np
 from sim.engine import strategies
 from sim.engine.api import RunResult
 from sim.engine.batch.draws import draws
-from sim.engine.batch.play import Play, kernel, update_seen, walk_outs
+from sim.engine.batch.play import Play, kernel, update_seen
 from sim.engine.batch.result import result
+from sim.engine.batch.walks import walk_outs
 from sim.engine.observation import MediatorObservation
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.records import AGREEMENT, DEADLINE, NEUTRAL
@@ -124,7 +125,8 @@ def run_single_text(batch: Any, seeds: Sequence[int]) -> list[RunResult]:
     drafter = copy.copy(med.drafter)
     deadline = proto.deadline
     B = len(seeds)
-    res, proposer, rngs = draws(prepared, batch.dynamics, proto, seeds, live=True)
+    res, proposer, rngs = draws(prepared, batch.dynamics, proto, seeds, live=True,
+                                audience=batch.audience)
     sizes = np.array([len(v) for v in view.parts[0][5]], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
     for k in kernels:
@@ -144,7 +146,7 @@ def run_single_text(batch: Any, seeds: Sequence[int]) -> list[RunResult]:
         done = np.zeros(B, dtype=bool)
         _round(play, med, drafter, live, t, done, texts, n_texts)
         if proto.walk_away:
-            walk_outs(play, live, t, done)
+            walk_outs(play, live, t, done)  # rule ``seen`` (`plan`)
         if t + 1 >= deadline:
             last = live[~done[live]]
             play.reason[last] = DEADLINE

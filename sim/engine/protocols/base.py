@@ -39,19 +39,19 @@ Sequencing (agenda)
     ``ceasefire_first``: stage 1 settles the ceasefire issue alone, on its own clock of
     ``stage1_deadline`` rounds. Its candidates are the ceasefire options (each represented
     by one agenda-allowed package carrying it). An actor values option ``o`` by the
-    settlement it leads to: its utility of the stage-2 anchor of ``o``, the Nash
-    bargaining package among the agenda-allowed packages with ``o`` inside every
-    participant's red lines (disagreement point the base reservation values), and compares
-    that with its current reservation value like any other offer; it may accept ``o`` only
-    if such a package exists and respects its own red lines (an actor does not agree to a
-    ceasefire that leaves it nothing it could sign). See
-    `sim.engine.prepared.Prepared.view`. Once stage 1 passes, stage 2 negotiates the whole
-    package with the ceasefire issue fixed at the agreed option (a candidate mask);
-    proposals and histories restart and stage 2 has its own clock of ``deadline`` rounds.
-    If stage 1 runs out without a passed option, stage 2 opens on the whole package, the
-    ceasefire issue still open. An agreed option that puts a ceasefire in force (the
-    dynamics' ``ceasefire_effect``) changes the war from the next round on; a run that
-    settles such an option but not stage 2 ends in ``ceasefire_only``, not a failure.
+    settlement it leads to: its utility of the stage-2 anchor of ``o``, the Nash bargaining
+    package among the agenda-allowed packages with ``o`` inside every participant's red
+    lines (disagreement point the base reservation values), and compares that with its
+    current reservation value like any other offer; it may accept ``o`` only if such a
+    package exists and respects its own red lines (an actor does not agree to a ceasefire
+    that leaves it nothing it could sign). See `sim.engine.prepared.Prepared.view`. Once
+    stage 1 passes, stage 2 negotiates the whole package with the ceasefire issue fixed at
+    the agreed option (a candidate mask); proposals, histories and strategies restart (the
+    model resets them); stage 2 has its own clock of ``deadline`` rounds. If stage 1 runs
+    out without a passed option, stage 2 opens on the whole package, the ceasefire issue
+    still open. An agreed option that puts a ceasefire in force (the dynamics'
+    ``ceasefire_effect``) changes the war from the next round on; a run that settles such an
+    option but not stage 2 ends in ``ceasefire_only``, not a failure.
 
 Walking away (when ``ProtocolSpec.walk_away``)
     At the end of every round without a deal, each actor ``a`` still at the table compares
