@@ -104,8 +104,15 @@ def _named_list(x: Any) -> bool:
     return isinstance(x, list) and all(isinstance(i, dict) and "name" in i for i in x)
 
 
-def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict:
-    """Load a scenario file as a dict with its ``extends`` chain merged in."""
+_UNREAD: Any = object()  # `load_raw` reads the file itself
+
+
+def load_raw(path: str | Path, _stack: tuple[Path, ...] = (), *, parsed: Any = _UNREAD) -> dict:
+    """Load a scenario file as a dict with its ``extends`` chain merged in.
+
+    ``parsed``: the file's content as `read_yaml_file` returned it, when the caller has
+    read it already (``negsim validate`` reads each file once); it is not modified.
+    """
     path = Path(path)
     resolved = path.resolve()
     if resolved in _stack:
@@ -114,7 +121,10 @@ def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict:
     if len(_stack) >= limit("extends"):
         raise ScenarioError([f"{path}: extends: a chain of more than {limit('extends')} files "
                              f"(a fixed limit), from {_stack[0].name}"])
-    data = read_yaml_file(path, f"{_stack[-1]}: extends" if _stack else "")
+    if parsed is _UNREAD:
+        data = read_yaml_file(path, f"{_stack[-1]}: extends" if _stack else "")
+    else:
+        data = dict(parsed) if isinstance(parsed, dict) else parsed
     if data is None:
         raise ScenarioError([f"{path}: the file is empty"])
     if not isinstance(data, dict):
@@ -240,14 +250,15 @@ def unsourced_lines(data: dict, file: str = "<scenario>") -> list[str]:
     return lines
 
 
-def load_scenario(path: str | Path, strict: bool = False) -> Scenario:
+def load_scenario(path: str | Path, strict: bool = False, *, parsed: Any = _UNREAD) -> Scenario:
     """Load, merge and validate a scenario file.
 
     Args:
         path: the scenario file.
         strict: also require a source for every number (`unsourced_lines`).
+        parsed: the file's content already read by `read_yaml_file` (see `load_raw`).
     """
-    data = load_raw(path)
+    data = load_raw(path, parsed=parsed)
     scenario = validate_data(data, str(path))
     if strict:
         lines = unsourced_lines(data, str(path))
