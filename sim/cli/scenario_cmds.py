@@ -40,14 +40,17 @@ def validate(
       negsim validate --strict scenarios/*.yaml
       negsim validate experiments/q1_zelenskyy_at_table.yaml
     """
-    from sim.experiment.checkfile import check_experiment, is_experiment_file
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.experiment.checkfile import check_experiment, read_kind
+    from sim.scenario.loader import ScenarioError, load_scenario
 
     problems: list[str] = []
     for f in files:
         try:
-            if is_experiment_file(f):
+            experiment, data, read = read_kind(f)  # each file parsed once
+            if experiment:
                 check_experiment(f)
+            elif read:
+                load_scenario(f, strict=strict, parsed=data)
             else:
                 load_scenario(f, strict=strict)
         except (ScenarioError, UserError) as exc:
