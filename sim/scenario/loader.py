@@ -19,7 +19,6 @@ value replaces the base value.
 from __future__ import annotations
 
 import copy
-import pickle
 import re
 import threading
 from collections import OrderedDict
@@ -32,6 +31,7 @@ from sim.errors import UserError
 from sim.scenario import bounded_yaml, bounds
 from sim.scenario.limits import limit
 from sim.scenario.numbers import numbers, strip_engine_provenance
+from sim.scenario.plain import copy_plain
 from sim.scenario.schema import Scenario
 
 RED_LINE_KINDS = {"never", "at_least", "at_most", "not_both", "if_then"}
@@ -41,10 +41,11 @@ class ScenarioError(UserError):
     """Invalid scenario input; ``lines`` holds one readable message per problem."""
 
 
-# Texts parsed without a problem, as pickles: a sweep reads its scenario files several
-# times (the plan, the points, the stored copies), and unpickling is ~80x cheaper than
-# parsing. Keyed on the text and the limits that bound the parse; a fresh copy each time.
-_PARSED: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+# Texts parsed without a problem: a sweep reads its scenario files several times (the
+# plan, the points, the stored copies), and copying the parsed data is far cheaper than
+# parsing. Keyed on the text and the limits that bound the parse; a fresh copy each time
+# (`copy_plain`: never pickle, user input is not pickled). Sizes counted by the text.
+_PARSED: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
 _PARSED_BYTES = 0
 _PARSED_CAP = 16 * 2**20
 _PARSED_LOCK = threading.Lock()
@@ -64,7 +65,7 @@ def parse_yaml(text: str, file: str) -> Any:
         if hit is not None:
             _PARSED.move_to_end(key)
     if hit is not None:
-        return pickle.loads(hit)
+        return copy_plain(hit)
     try:
         data = bounded_yaml.parse_yaml(text, file)
     except bounded_yaml.YamlProblem as exc:
@@ -72,23 +73,23 @@ def parse_yaml(text: str, file: str) -> Any:
     problems = bounded_yaml.number_problems(data)
     if problems:
         raise ScenarioError([f"{file}: {format_loc(loc)}: {msg}" for loc, msg in problems])
-    _remember(key, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    _remember(key, copy_plain(data))
     return data
 
 
-def _remember(key: tuple[str, int, int], blob: bytes) -> None:
+def _remember(key: tuple[str, int, int], parsed: Any) -> None:
     global _PARSED_BYTES
-    size = len(key[0]) + len(blob)
+    size = 4 * len(key[0])  # the parsed data: a few times its text
     if size > _PARSED_CAP // 4:
         return
     with _PARSED_LOCK:
         if key in _PARSED:
             return
-        _PARSED[key] = blob
+        _PARSED[key] = parsed
         _PARSED_BYTES += size
         while _PARSED_BYTES > _PARSED_CAP:
-            old, b = _PARSED.popitem(last=False)
-            _PARSED_BYTES -= len(old[0]) + len(b)
+            old, _ = _PARSED.popitem(last=False)
+            _PARSED_BYTES -= 4 * len(old[0])
 
 
 def read_yaml_file(path: Path, what: str = "") -> Any:
