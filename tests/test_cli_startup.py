@@ -31,7 +31,8 @@ out = io.StringIO()
 with contextlib.redirect_stdout(out):
     code = main(sys.argv[2:])
 heavy = sorted({m.split('.')[0] for m in sys.modules} & set(json.loads(sys.argv[1])))
-print(json.dumps({"code": code, "heavy": heavy, "out": out.getvalue()[:200]}))
+mods = sorted(set(sys.modules))
+print(json.dumps({"code": code, "heavy": heavy, "out": out.getvalue()[:200], "modules": mods}))
 """
 
 
@@ -60,6 +61,10 @@ def test_short_commands_import_no_heavy_library(argv: list[str]) -> None:
     assert got["heavy"] == [], f"negsim {' '.join(argv[:2])} imported {got['heavy']}"
     if argv[0] == "validate":
         assert got["out"].strip() == "ok"
+        # checking a file needs the outcome space, not the analysis or the solvers
+        slow = sorted(set(got["modules"]) & {"sim.core.analysis", "sim.core.solver",
+                                             "sim.core.pareto", "sim.engine.prepared"})
+        assert slow == [], f"negsim validate imported {slow}"
 
 
 def test_the_check_sees_a_heavy_import() -> None:

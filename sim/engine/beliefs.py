@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -36,7 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sim.core import beliefs as core
 from sim.core.constraints import clause_blocks
 from sim.engine.observation import readonly
-from sim.engine.prepared import Prepared
+
+if TYPE_CHECKING:
+    from sim.engine.prepared import Prepared
 
 __all__ = ["BeliefsParams", "RatifierPriorParams", "TableBeliefs"]
 

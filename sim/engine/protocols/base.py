@@ -12,9 +12,7 @@ Core objects:
 
 The records (`sim.engine.protocols.records`), the acceptance rule and rotation
 (`sim.engine.protocols.rules`) and the round logic (`sim.engine.protocols.rounds`) live in
-their own modules.
-
-The rules every protocol shares are documented here once.
+their own modules. The rules every protocol shares are documented here once.
 
 Acceptance rule
     ``veto`` is a set of actors at the table, ``quota`` a count. A proposal passes when
@@ -86,13 +84,12 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
 from pydantic import ValidationError
 
 from sim.engine.observation import relative_time
-from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.records import (
     Game,
     Parties,
@@ -105,6 +102,9 @@ from sim.engine.protocols.records import (
 from sim.engine.protocols.rules import AcceptanceRule
 from sim.engine.registry import format_params_error
 from sim.engine.settings import ProtocolSpec, StrategySpec
+
+if TYPE_CHECKING:
+    from sim.engine.prepared import Prepared, StageView
 
 __all__ = ["Game", "Protocol", "Unsolvable"]
 

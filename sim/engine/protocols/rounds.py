@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.engine.observation import Observation, Response
-from sim.engine.prepared import StageView
 from sim.engine.protocols.base import Protocol, relative_times
 from sim.engine.protocols.records import (
     AGREEMENT,
@@ -36,6 +36,9 @@ from sim.engine.protocols.records import (
     StepResult,
 )
 from sim.errors import InternalError
+
+if TYPE_CHECKING:
+    from sim.engine.prepared import StageView
 
 __all__ = ["ask", "check_proposal", "clock", "conclude", "observe", "offer_round", "stage_time"]
 

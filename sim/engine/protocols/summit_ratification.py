@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from sim.engine.beliefs import BeliefsParams, TableBeliefs
 from sim.engine.observation import Response
-from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.base import Game, Protocol
 from sim.engine.protocols.records import (
     NEUTRAL,
@@ -39,6 +38,9 @@ from sim.engine.protocols.rules import (
     next_seat,
     unknown_actor_errors,
 )
+
+if TYPE_CHECKING:
+    from sim.engine.prepared import Prepared, StageView
 
 __all__ = ["SummitRatification", "SummitRatificationParams", "ratifiable"]
 

@@ -34,14 +34,16 @@ Systems* 60, 68-77 (AC_next).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.engine.observation import Observation
-from sim.engine.prepared import StageView
 from sim.engine.strategies.registry import register
 from sim.engine.strategies.time_dependent import TimeDependent, TimeDependentKernel
+
+if TYPE_CHECKING:
+    from sim.engine.prepared import StageView
 
 __all__ = ["Discounting"]
 

@@ -9,15 +9,17 @@ Core object:
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from sim.engine.observation import Observation
-from sim.engine.prepared import StageView
 from sim.engine.strategies.base import MAX_OBJECTIONS, Strategy, StrategyParams
 from sim.engine.strategies.kernel import ObjectingKernel, top_issues, value_table
 from sim.engine.strategies.registry import register
+
+if TYPE_CHECKING:
+    from sim.engine.prepared import StageView
 
 __all__ = ["HillClimber", "Voter", "previous_text", "worse_issues"]
 

@@ -23,11 +23,13 @@ this round; rows are int64 with -1 for "none".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.engine.prepared import StageView
+if TYPE_CHECKING:
+    from sim.engine.prepared import StageView
+
 
 __all__ = ["DraftKernel", "Kernel", "Memory", "ObjectingKernel", "draft_kernel_for",
            "kernel_for", "top_issues", "value_table"]

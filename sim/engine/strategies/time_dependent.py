@@ -10,18 +10,20 @@ Core objects:
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, ClassVar, Literal, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from sim.core.concession import PRESETS, Family, concession
 from sim.engine.observation import Observation
-from sim.engine.prepared import StageView
 from sim.engine.strategies.base import Strategy, StrategyParams
 from sim.engine.strategies.kernel import Kernel
 from sim.engine.strategies.opponent import FrequencyModel
 from sim.engine.strategies.registry import register
+
+if TYPE_CHECKING:
+    from sim.engine.prepared import StageView
 
 __all__ = ["CurveParams", "PresetParams", "TimeDependent", "TimeDependentParams"]
 
