@@ -46,6 +46,7 @@ from sim.engine.batch.single_text import Mediation, mediation, run_single_text
 from sim.engine.batch.stages import run_staged, stage_plans
 from sim.engine.batch.walks import Shown, walk_outs
 from sim.engine.dynamics import Dynamics, audience_offsets, compile_dynamics
+from sim.engine.equilibrium_play import seat_plays
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.alternating_offers import AlternatingOffers
 from sim.engine.protocols.random_proposer import RandomProposer
@@ -126,11 +127,22 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
     acting = set(seats) | set(getattr(protocol, "ratifiers", ()))
     kernels: list[Kernel | None] = []
     dummy = np.random.default_rng(0)  # kernelised strategies never draw (stochastic = False)
-    for i, spec in enumerate(config.strategies):
+    built = []
+    for spec in config.strategies:
         try:
-            strategy = strategies.build(spec, dummy)
+            built.append(strategies.build(spec, dummy))
         except (KeyError, ValueError):
             return Fallback("invalid settings")  # the per-run engine reports them
+    if any(s.needs_equilibrium for s in built):
+        try:  # as the model binds it: the same game, deadline and no-deal convention
+            plays = seat_plays(prepared, config.protocol, rounds)
+        except UserError:
+            return Fallback("invalid settings")  # the per-run engine reports them
+        for i, s in enumerate(built):
+            if s.needs_equilibrium:
+                s.bind(plays[i])
+    for i, strategy in enumerate(built):
+        spec = config.strategies[i]
         kernel = kernel_for(strategy, view, i)
         if kernel is None and i in acting:
             return Fallback(f"strategy {spec.kind} ({protocol.actors[i]}) has no batch kernel"
