@@ -222,7 +222,7 @@ TINY = Path(__file__).parent / "data" / "sweep" / "tiny.yaml"
 
 def _tiny_summit(prior: dict | None, strategies: dict, reservation: float = 0.6,
                  coefficient: float = 0.6, noise: float = 0.25, attempts: int | None = 3,
-                 deadline: int = 12) -> dict:
+                 deadline: int = 12, walk: dict | None = None) -> dict:
     """tests/data/sweep/tiny.yaml as a summit of a and b ratified by c, on a noisy war."""
     d = yaml.safe_load(TINY.read_text(encoding="utf-8"))
     params: dict = {"negotiators": ["a", "b"], "ratifiers": ["c"], "renegotiate": True}
@@ -231,7 +231,7 @@ def _tiny_summit(prior: dict | None, strategies: dict, reservation: float = 0.6,
     if prior is not None:
         params["beliefs"] = prior
     d["protocol"] = {"kind": "summit_ratification", "deadline": deadline,
-                     "walk_away": False, "params": params}
+                     "walk_away": False, "params": params, **(walk or {})}
     d["dynamics"]["state"]["front"]["noise"] = noise
     d["dynamics"]["reservation"]["c"] = {"coefficients": {"front": coefficient}}
     d["actors"]["c"]["reservation"]["value"] = reservation
@@ -244,7 +244,8 @@ def _tiny_summit(prior: dict | None, strategies: dict, reservation: float = 0.6,
 @given(data=st.data())
 def test_votes_on_a_moving_war_batched_equal_per_run(data):
     """A ratifier whose reservation value moves with a noisy war: many rejected deals,
-    renegotiated under every prior, with look-ahead, equilibrium and other seats."""
+    renegotiated under every prior, with look-ahead, equilibrium and other seats, and
+    negotiators who may walk out (never in the round of a rejected deal)."""
     look = st.sampled_from([
         {"kind": "ratification_aware", "params": {"preset": "conceder"}},
         {"kind": "ratification_aware", "params": {"preset": "boulware", "explore": 0.5}},
@@ -265,7 +266,11 @@ def test_votes_on_a_moving_war_batched_equal_per_run(data):
                      reservation=data.draw(st.sampled_from([0.3, 0.5, 0.6, 0.7, 0.8])),
                      coefficient=data.draw(st.sampled_from([0.0, 0.6, 1.2, -0.8])),
                      attempts=data.draw(st.sampled_from([None, 1, 2, 3, 5])),
-                     deadline=data.draw(st.integers(2, 16)))
+                     deadline=data.draw(st.integers(2, 16)),
+                     walk=data.draw(st.sampled_from([None, {"walk_away": True,
+                                                            "walk_away_after": 0.0},
+                                                     {"walk_away": True,
+                                                      "walk_rule": "expected"}])))
     prepared, config = _setup(d)
     seed_list = data.draw(st.lists(seeds(), min_size=2, max_size=8, unique=True))
     assert _check(prepared, config, seed_list) is None
