@@ -15,7 +15,12 @@ kernel, the parties' answers and objections), ``package`` and ``ceasefire_first`
 sequencing (`sim.engine.batch.stages`), audience costs, both walk rules, and a table from
 which any walk-out ends the talks (every seat that may walk is a veto actor, essential,
 or its leaving makes the rule unreachable), so the table never changes while a run goes
-on. Each round, the live runs are grouped by their proposer. Every actor (ratifiers
+on. The summit's ratification vote, with ``renegotiate`` (a rejected deal back to the
+table, ``max_attempts``) and the negotiators' ``beliefs`` about the ratifiers, per run
+(`sim.engine.batch.ratify`: one posterior per vote history, handed to the kernels that
+read it), under ``package`` sequencing (under ``ceasefire_first`` either falls back).
+Equilibrium agents get the play the model binds (`sim.engine.equilibrium_play`), once per
+plan. Each round, the live runs are grouped by their proposer. Every actor (ratifiers
 included) needs a strategy kernel (`sim.engine.batch.kernels`). Anything else
 falls back to the per-run engine, with the reason.
 
@@ -32,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -153,7 +158,7 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
             return Fallback("invalid settings")  # the per-run engine reports them
         for i, s in enumerate(built):
             if s.needs_equilibrium:
-                s.bind(plays[i])
+                cast(Any, s).bind(plays[i])  # `Equilibrium.bind`
     for i, strategy in enumerate(built):
         spec = config.strategies[i]
         kernel = kernel_for(strategy, view, i)
