@@ -25,14 +25,28 @@ from sim.engine.strategies.time_dependent import (
 Ranked = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _rank(p: np.ndarray, order: np.ndarray, u: np.ndarray, d: float) -> Ranked:
-    """`RatificationAware._ranked` for one belief and reservation value."""
+#: The packages a belief lets it consider, in ``order``: ``(rows, p, u, u ascending)``.
+Positive = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _positive(p: np.ndarray, order: np.ndarray, u: np.ndarray) -> Positive:
+    """The rows of ``order`` with ``p > 0`` (still by own utility, descending)."""
     pr = p[order]
-    uu = u[order]
-    keep = (pr > 0.0) & (uu >= d)
-    rows, pr, uu = order[keep], pr[keep], uu[keep]
+    keep = pr > 0.0
+    uu = u[order][keep]
+    return order[keep], pr[keep], uu, np.ascontiguousarray(uu[::-1])
+
+
+def _rank(positive: Positive, d: float) -> Ranked:
+    """`RatificationAware._ranked` for one belief and reservation value ``d``.
+
+    The rows worth at least ``d`` are a prefix of ``positive`` (own utility descending).
+    """
+    rows, pr, uu, asc = positive
+    n = asc.shape[0] - int(np.searchsorted(asc, d, side="left"))
+    rows, pr, uu = rows[:n], pr[:n], uu[:n]
     eu = pr * uu + (1.0 - pr) * d
-    idx = np.argsort(-eu, kind="stable")
+    idx = np.argsort(-eu, kind="stable")  # ties keep the order: own utility first
     rows, eu = rows[idx], eu[idx]
     return rows, eu, np.ascontiguousarray(eu[::-1])
 
@@ -48,11 +62,13 @@ class RatificationAwareKernel(TimeDependentKernel):
     def __init__(self, strategy: Any, view: StageView, actor: int) -> None:
         super().__init__(strategy, view, actor)
         self._ranks: dict[tuple[int, float], Ranked] = {}
+        self._positive: dict[int, Positive] = {}
 
     def start(self, batch: int, n_actors: int) -> None:
         """Start a batch: no rankings yet (belief keys are per call)."""
         super().start(batch, n_actors)
         self._ranks = {}  # belief keys are per call
+        self._positive = {}
 
     def _groups(self, runs: np.ndarray, res: np.ndarray
                 ) -> list[tuple[np.ndarray, float, np.ndarray, Ranked]] | None:
@@ -66,12 +82,17 @@ class RatificationAwareKernel(TimeDependentKernel):
         for pos, key, p in self.beliefs.groups(runs, self.actor):
             if p is None:
                 return None  # not a negotiator: it holds no beliefs in any run
-            sub = res[pos]
-            for d in np.unique(sub).tolist():
+            positive = self._positive.get(key)
+            if positive is None:
+                positive = self._positive[key] = _positive(p, self.order, self.u)
+            values, inverse = np.unique(res[pos], return_inverse=True)
+            by = np.argsort(inverse, kind="stable")
+            bounds = np.searchsorted(inverse[by], np.arange(values.size + 1))
+            for j, d in enumerate(values.tolist()):
                 ranked = self._ranks.get((key, d))
                 if ranked is None:
-                    ranked = self._ranks[(key, d)] = _rank(p, self.order, self.u, d)
-                out.append((pos[sub == d], d, p, ranked))
+                    ranked = self._ranks[(key, d)] = _rank(positive, d)
+                out.append((pos[by[bounds[j]:bounds[j + 1]]], d, p, ranked))
         return out
 
     def _aspiration(self, eu: np.ndarray, d: float, t: float) -> float:
