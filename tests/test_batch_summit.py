@@ -309,3 +309,36 @@ def test_votes_share_one_posterior_per_vote_history():
     (pos, node, p), = votes.groups(np.array([1]), proto.seats[0])
     assert node == 1 and p is votes.states[1].of(proto.seats[0])
     assert votes.groups(np.array([3]), proto.ratifiers[0])[0][2] is None
+
+
+def test_the_kernels_ranking_is_the_strategys_at_every_reservation_value():
+    """Expected-utility rankings per belief and reservation value, ties at ``u == d`` too
+    (the packages worth exactly the reservation value stay in)."""
+    from sim.engine.observation import Observation
+    from sim.engine.strategies.ratification_aware import RatificationAware, _positive, _rank
+
+    prepared, config = _seeded("scenarios/summit_accurate_beliefs.yaml")
+    proto = SummitRatification(prepared, config.protocol)
+    prior = proto.initial().beliefs
+    after = prior.observe(int(np.flatnonzero(prior.ratification[0] > 0.3)[0]), [False, True])
+    view = prepared.view(("package",))
+    checked = 0
+    for beliefs, a in [(b, a) for b in (prior, after) for a in proto.seats]:
+        u, order, su, asc, acc, values, weights = view.parts[a]
+        p = beliefs.of(a)
+        positive = _positive(p, order, u)
+        kept = positive[2]  # own utilities of the packages with p > 0, descending
+        if kept.size < 4:
+            continue
+        for d in [0.0, float(kept[kept.size // 3]), float(kept[-1]), float(kept[0]),
+                  float(su[-1]), 0.4242]:
+            checked += 1
+            obs = Observation(0, 10, 0.0, a, prepared.problem.n_actors, prepared.packages,
+                              u, order, su, acc, d, (), None, values, weights,
+                              ascending_utilities=asc, ratification=p)
+            strategy = RatificationAware(None, np.random.default_rng(0))
+            assert strategy._ranked(obs)
+            rows, eu, asc_eu = _rank(positive, d)
+            assert np.array_equal(rows, strategy._rows) and np.array_equal(eu, strategy._eu)
+            assert np.array_equal(asc_eu, strategy._asc)
+    assert checked >= 6
