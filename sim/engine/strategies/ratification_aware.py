@@ -46,8 +46,9 @@ def _rank(positive: Positive, d: float) -> Ranked:
     n = asc.shape[0] - int(np.searchsorted(asc, d, side="left"))
     rows, pr, uu = rows[:n], pr[:n], uu[:n]
     eu = pr * uu + (1.0 - pr) * d
-    idx = np.argsort(-eu, kind="stable")  # ties keep the order: own utility first
-    rows, eu = rows[idx], eu[idx]
+    if eu.size > 1 and not np.all(eu[:-1] >= eu[1:]):  # else the stable sort is the identity
+        idx = np.argsort(-eu, kind="stable")  # ties keep the order: own utility first
+        rows, eu = rows[idx], eu[idx]
     return rows, eu, np.ascontiguousarray(eu[::-1])
 
 
