@@ -4,9 +4,10 @@ Each block starts one fresh process of the installed entry point (``.venv/bin/ne
 and waits for it; wall time from ``perf_counter``, CPU time from the child's own rusage
 (``os.wait4``). The blocks alternate (help, validate, bare interpreter, help,
 ...); the bare interpreter (``python -c pass`` of the same venv) is the floor any Python
-command pays. The children run with bytecode (``PYTHONDONTWRITEBYTECODE`` removed, a warm-up
-run first), as a user's second command does. Targets (issue 15): ``validate scenarios/alaska_summit.yaml`` <= 0.4 s and
-``--help`` <= 0.3 s wall on an idle machine: read them with the load beside them.
+command pays. The children run with bytecode (``PYTHONDONTWRITEBYTECODE`` removed, a
+warm-up run first), as a user's second command does. Targets (issue 15): ``validate
+scenarios/alaska_summit.yaml`` <= 0.4 s and ``--help`` <= 0.3 s wall on an idle machine:
+read them with the load beside them.
 
 Run: ``.venv/bin/python benchmarks/bench_cli.py [cycles]``.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from strategies import budget, scenarios, seeds, strategy_names, strategy_specs
+from strategies import budget, fit_equilibrium, scenarios, seeds, strategy_names, strategy_specs
 
 from sim.api import load, prepare
 from sim.engine.api import run
@@ -71,6 +71,7 @@ def test_batched_equals_per_run_for_every_kernel_strategy(kind, data):
     for actor in scenario["actors"].values():
         if data.draw(st.booleans()):
             actor["strategy"] = {"kind": kind}
+    fit_equilibrium(scenario)  # equilibrium agents only where the protocol has a game
     prepared, config = _setup(scenario, package_only=data.draw(st.booleans()))
     seed_list = data.draw(st.lists(seeds(), min_size=1, max_size=6, unique=True))
     _check(prepared, config, seed_list)

@@ -15,7 +15,12 @@ kernel, the parties' answers and objections), ``package`` and ``ceasefire_first`
 sequencing (`sim.engine.batch.stages`), audience costs, both walk rules, and a table from
 which any walk-out ends the talks (every seat that may walk is a veto actor, essential,
 or its leaving makes the rule unreachable), so the table never changes while a run goes
-on. Each round, the live runs are grouped by their proposer. Every actor (ratifiers
+on. The summit's ratification vote, with ``renegotiate`` (a rejected deal back to the
+table, ``max_attempts``) and the negotiators' ``beliefs`` about the ratifiers, per run
+(`sim.engine.batch.ratify`: one posterior per vote history, handed to the kernels that
+read it), under ``package`` sequencing (under ``ceasefire_first`` either falls back).
+Equilibrium agents get the play the model binds (`sim.engine.equilibrium_play`), once per
+plan. Each round, the live runs are grouped by their proposer. Every actor (ratifiers
 included) needs a strategy kernel (`sim.engine.batch.kernels`). Anything else
 falls back to the per-run engine, with the reason.
 
@@ -32,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -41,11 +46,13 @@ from sim.engine.api import RunResult
 from sim.engine.batch.draws import draw_proposers, draws
 from sim.engine.batch.kernels import KERNELS, Kernel, kernel_for
 from sim.engine.batch.play import Play, fresh_kernels, offer_round
+from sim.engine.batch.ratify import Votes
 from sim.engine.batch.result import result
 from sim.engine.batch.single_text import Mediation, mediation, run_single_text
 from sim.engine.batch.stages import run_staged, stage_plans
 from sim.engine.batch.walks import Shown, walk_outs
 from sim.engine.dynamics import Dynamics, audience_offsets, compile_dynamics
+from sim.engine.equilibrium_play import seat_plays
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.alternating_offers import AlternatingOffers
 from sim.engine.protocols.random_proposer import RandomProposer
@@ -90,6 +97,11 @@ class Batch:
     audience: np.ndarray | None = None
     #: ``ceasefire_first``: the plans of both stages (`sim.engine.batch.stages`), else None
     stages: Any = None
+    #: summit: whether a rejected deal returns to the table, and the most votes (None: any)
+    renegotiate: bool = False
+    max_attempts: int | None = None
+    #: summit with beliefs: the negotiators' prior beliefs (`TableBeliefs`), else None
+    prior: Any = None
 
 
 def _pass_table(rule: Any, sponsor: int, voters: Sequence[int], active: Sequence[int]
@@ -114,9 +126,16 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
         protocol = cls(prepared, config.protocol, rounds)
     except (KeyError, ValueError, UserError):
         return Fallback("invalid settings")  # the per-run engine reports them
-    if isinstance(protocol, SummitRatification) and (
-            protocol.params.renegotiate or getattr(protocol.params, "beliefs", None) is not None):
-        return Fallback("renegotiation and beliefs about ratifiers have no batch kernel")
+    prior = None
+    if isinstance(protocol, SummitRatification):
+        if protocol.ceasefire_issue is not None and (
+                protocol.params.renegotiate or protocol.params.beliefs is not None):
+            return Fallback("renegotiation or beliefs about ratifiers under ceasefire_first "
+                            "have no batch kernel")
+        try:
+            prior = protocol.initial().beliefs  # the same in every run (prepared.derived)
+        except UserError:
+            return Fallback("invalid settings")  # the per-run engine reports them
     seats = protocol.seats
     if protocol.walk_away:
         for a in seats:
@@ -126,11 +145,22 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
     acting = set(seats) | set(getattr(protocol, "ratifiers", ()))
     kernels: list[Kernel | None] = []
     dummy = np.random.default_rng(0)  # kernelised strategies never draw (stochastic = False)
-    for i, spec in enumerate(config.strategies):
+    built = []
+    for spec in config.strategies:
         try:
-            strategy = strategies.build(spec, dummy)
+            built.append(strategies.build(spec, dummy))
         except (KeyError, ValueError):
             return Fallback("invalid settings")  # the per-run engine reports them
+    if any(s.needs_equilibrium for s in built):
+        try:  # as the model binds it: the same game, deadline and no-deal convention
+            plays = seat_plays(prepared, config.protocol, rounds)
+        except UserError:
+            return Fallback("invalid settings")  # the per-run engine reports them
+        for i, s in enumerate(built):
+            if s.needs_equilibrium:
+                cast(Any, s).bind(plays[i])  # `Equilibrium.bind`
+    for i, strategy in enumerate(built):
+        spec = config.strategies[i]
         kernel = kernel_for(strategy, view, i)
         if kernel is None and i in acting:
             return Fallback(f"strategy {spec.kind} ({protocol.actors[i]}) has no batch kernel"
@@ -163,7 +193,10 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
                   utilities=np.stack(view.utilities, axis=1) if n else np.zeros((0, 0)),
                   acceptable=np.stack(view.acceptable, axis=1),
                   best=np.asarray(view.best, dtype=np.float64), mediation=med,
-                  audience=audience)
+                  audience=audience, prior=prior)
+    if isinstance(protocol, SummitRatification):
+        batch.renegotiate = bool(protocol.params.renegotiate)
+        batch.max_attempts = protocol.params.max_attempts
     if med is not None and protocol.walk_away and config.protocol.walk_rule != "seen":
         return Fallback("walk_rule expected in a mediated single text has no batch kernel")
     if protocol.ceasefire_issue is not None:
@@ -202,6 +235,11 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
                                 audience=batch.audience)
     kernels = fresh_kernels(batch.kernels, view, rngs)
     play = Play.start(batch, kernels, res, proposer)
+    if batch.prior is not None:
+        play.votes = Votes(batch.prior, B)
+        for k in kernels:
+            if k is not None:
+                k.beliefs = play.votes
     shown = Shown(B, proto.n) if proto.spec.walk_rule == "expected" else None
     live = np.arange(B)
     for t in range(deadline):
@@ -211,6 +249,7 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
         if live_draws:
             draw_proposers(proto, rngs, live, t, proposer)
         who_proposes = proposer[live, t]
+        play.rejected[live] = False
         for p in seats:
             sub = live[who_proposes == p]
             if sub.size:
@@ -218,13 +257,22 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
         if proto.walk_away:
             if shown is not None:
                 shown.record(play, live, t)
-            walk_outs(play, live, t, done, shown=shown)
+            # no walk-outs in the round of a rejected deal (`rounds._settle`)
+            walk_outs(play, live[~play.rejected[live]], t, done, shown=shown)
         if t + 1 >= deadline:
             last = live[~done[live]]
             play.reason[last] = DEADLINE
             play.end_round[last] = t
             done[last] = True
         live = live[~done[live]]
-    return [result(prepared, deadline, int(seeds[b]), str(play.reason[b]), int(play.deal[b]),
-                   int(play.end_round[b]), play.ratified[b], play.walked[b], res[b])
-            for b in range(B)]
+    actors = prepared.problem.actors
+    out = []
+    for b in range(B):
+        row, ratified = int(play.deal[b]), play.ratified[b]
+        final = None
+        if play.votes is not None and row >= 0 and ratified is not None:
+            final = play.votes.final(b, row, actors)
+        out.append(result(prepared, deadline, int(seeds[b]), str(play.reason[b]), row,
+                          int(play.end_round[b]), ratified, play.walked[b], res[b],
+                          attempts=int(play.attempts[b]), beliefs_final=final))
+    return out

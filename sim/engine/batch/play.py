@@ -2,10 +2,11 @@
 
 Core objects:
     Play: per run of the batch, its reservation values, proposers, best value seen,
-        and how it ended (reason, deal, round, ratified, walked out); the per-call
-        copies of the kernels.
+        and how it ended (reason, deal, round, ratified, walked out, votes held); the
+        per-call copies of the kernels; the negotiators' beliefs (`batch.ratify.Votes`).
     offer_round: proposer ``p`` offers in some live runs; the responders answer; the runs
-        where the rule passes settle (ratified or stillborn); ``seen`` is updated.
+        where the rule passes settle (ratified, stillborn, or back to the table:
+        `sim.engine.batch.ratify.settle`); ``seen`` is updated.
     ask: the first half of an offer round (propose, observe, respond), for protocols that
         settle differently (stage 1 of ``ceasefire_first``, `sim.engine.batch.stages`).
 
@@ -26,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from sim.engine.batch.kernels import Kernel, Memory
+from sim.engine.batch.ratify import Votes, settle
 from sim.engine.protocols.base import relative_times
-from sim.engine.protocols.records import AGREEMENT, STILLBORN
+from sim.engine.protocols.records import AGREEMENT
 from sim.engine.protocols.summit_ratification import SummitRatification
 
 __all__ = ["Clock", "Play", "ask", "fresh_kernels", "kernel", "offer_round", "stage_clock",
@@ -52,6 +54,10 @@ class Play:
     ratified: list[bool | None] = field(init=False)
     walked: list[tuple[int, ...]] = field(init=False)
     last_offer: np.ndarray = field(init=False)  # (B,): each run's offer this round, -1
+    attempts: np.ndarray = field(init=False)  # (B,): ratification votes held
+    #: (B,): the ratifiers rejected the run's deal this round and the talks go on
+    rejected: np.ndarray = field(init=False)
+    votes: Votes | None = None  # summit with beliefs: each run's beliefs (`batch.ratify`)
 
     def __post_init__(self) -> None:
         B = self.res.shape[0]
@@ -61,6 +67,8 @@ class Play:
         self.ratified = [None] * B
         self.walked = [()] * B
         self.last_offer = np.full(B, -1, dtype=np.int64)
+        self.attempts = np.zeros(B, dtype=np.int64)
+        self.rejected = np.zeros(B, dtype=bool)
 
     @classmethod
     def start(cls, batch: Any, kernels: tuple[Kernel | None, ...], res: np.ndarray,
@@ -152,22 +160,22 @@ def offer_round(play: Play, runs: np.ndarray, p: int, t: int, done: np.ndarray,
     runs, offer, passed, acc_by = ask(play, runs, p, t, clock)
     if passed.any():
         prun, prow = runs[passed], offer[passed]
-        ok = np.ones(prun.size, dtype=bool)
         if batch.ratify is not None:
             rmask = np.zeros(prun.size, dtype=np.int64)
             for j, a in enumerate(batch.ratifiers):
                 yes = kernel(kernels, a).respond(prun, lt, times, deadline,
                                                  res[prun, t, a], prow, packages)
                 rmask |= (yes & view.acceptable[a][prow]).astype(np.int64) << j
-            ok = batch.ratify[rmask]
-        for b, r, o in zip(prun.tolist(), prow.tolist(), ok.tolist(), strict=True):
-            play.reason[b] = AGREEMENT if o else STILLBORN
-            play.deal[b], play.end_round[b] = r, t
-            if batch.ratify is not None:
-                play.ratified[b] = bool(o)
-            elif isinstance(proto, SummitRatification):
-                play.ratified[b] = True
-        done[prun] = True
+            settle(play, prun, prow, batch.ratify[rmask], rmask, t, done)
+        else:
+            summit = isinstance(proto, SummitRatification)  # no ratifiers: ratified
+            for b, r in zip(prun.tolist(), prow.tolist(), strict=True):
+                play.reason[b] = AGREEMENT
+                play.deal[b], play.end_round[b] = r, t
+                if summit:
+                    play.ratified[b] = True
+                    play.attempts[b] += 1
+            done[prun] = True
     if proto.walk_away:
         update_seen(play.seen, batch.utilities, batch.acceptable, runs[~passed],
                     offer[~passed], p, {a: v[~passed] for a, v in acc_by.items()}, seats)

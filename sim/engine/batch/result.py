@@ -17,13 +17,16 @@ __all__ = ["result"]
 
 def result(prepared: Prepared, deadline: int, seed: int, reason: str, row: int, t: int,
            ratified: bool | None, walked: tuple[int, ...], res: np.ndarray,
-           ceasefire: tuple[str, int, bool] | None = None, issue: int | None = None
-           ) -> RunResult:
+           ceasefire: tuple[str, int, bool] | None = None, issue: int | None = None,
+           attempts: int | None = None,
+           beliefs_final: dict[str, dict[str, float]] | None = None) -> RunResult:
     """The result of a run that ended in round ``t`` (``row`` -1: no package).
 
     ``res`` shape (deadline, n_actors): the run's reservation values per round.
     ``ceasefire``: ``ceasefire_first`` with a settled stage 1: ``(option, round, whether
-    it put a ceasefire in force)``; ``issue``: the ceasefire issue.
+    it put a ceasefire in force)``; ``issue``: the ceasefire issue. ``attempts``: the
+    ratification votes held (None: one if the run ended on a vote, else none);
+    ``beliefs_final``: `TableBeliefs.final` of the last vote's beliefs, or None.
     """
     actors = prepared.problem.actors
     agreement = reason == AGREEMENT
@@ -63,5 +66,6 @@ def result(prepared: Prepared, deadline: int, seed: int, reason: str, row: int, 
         deadline=deadline, ceasefire=name,
         walked_out=tuple(actors[a] for a in walked), deal_utilities=deal_utilities,
         ceasefire_only=ceasefire_only, durability=durability,
-        attempts=int(ratified is not None), table=None,
+        attempts=int(ratified is not None) if attempts is None else attempts,
+        beliefs_final=beliefs_final, table=None,
     )

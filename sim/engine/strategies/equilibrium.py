@@ -16,10 +16,14 @@ handles (``solvable``) can seat it: any other is an error when the scenario is v
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from sim.engine.observation import Observation
+from sim.engine.prepared import StageView
 from sim.engine.strategies.base import Strategy, StrategyParams
+from sim.engine.strategies.kernel import Kernel
 from sim.engine.strategies.registry import register
 
 if TYPE_CHECKING:
@@ -33,6 +37,44 @@ TOLERANCE = 1e-9
 
 class EquilibriumParams(StrategyParams):
     """`Equilibrium` takes no parameters: the game decides everything."""
+
+
+class EquilibriumKernel(Kernel):
+    """`Equilibrium` over a batch: the bound play's proposals and thresholds, per run.
+
+    The play is the same in every run (the equilibrium is computed at the base
+    reservation values); only an off-table actor's threshold (its reservation value)
+    differs between runs. The strategy must be bound (the batch plan binds it as the
+    model does).
+    """
+
+    def __init__(self, strategy: Any, view: StageView, actor: int) -> None:
+        super().__init__(strategy, view, actor)
+        play = strategy._bound()
+        self.proposals = play.proposals
+        self.thresholds = play.thresholds
+        self.allowed = play.allowed
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        row = int(self.proposals[t]) if t < self.proposals.shape[0] else -1
+        if row < 0 or not self.acceptable[row]:
+            row = -1
+        return np.full(runs.shape[0], row, dtype=np.int64)
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        if self.m == 0:  # aspiration inf: nothing is accepted
+            return np.zeros(runs.shape[0], dtype=bool)
+        ok = self.acceptable[offer]
+        if self.allowed is not None:
+            ok = ok & self.allowed[offer]
+        if self.thresholds is None:
+            level = res - TOLERANCE
+        else:
+            level = np.full(runs.shape[0], float(
+                self.thresholds[min(t, self.thresholds.shape[0] - 1)]) - TOLERANCE)
+        return ok & (self.u[offer] >= level)
 
 
 @register
@@ -55,9 +97,14 @@ class Equilibrium(Strategy[EquilibriumParams]):
     reads_patience = True
     needs_equilibrium = True
     Params = EquilibriumParams
+    kernel = EquilibriumKernel
 
     def _reset(self) -> None:
         self._play: SeatPlay | None = getattr(self, "_play", None)
+
+    def batchable(self) -> bool:
+        """A batch kernel needs the bound play (`bind`)."""
+        return self._play is not None
 
     def bind(self, play: SeatPlay) -> None:
         """Receive this actor's equilibrium play (the model calls it once, before round 0)."""

@@ -107,6 +107,10 @@ class Kernel:
         self.m = int(order.shape[0])
         self.memory: Memory | None = None
         self.rngs: list[np.random.Generator] = []
+        #: summit with beliefs: per run, the negotiators' beliefs about the ratifiers (set
+        #: by the batch engine; ``groups(runs, actor)`` -> ``[(positions in runs, belief
+        #: key, this actor's ratification vector or None)]``), else None
+        self.beliefs: Any = None
 
     def observe(self, runs: np.ndarray, who: int, offer: np.ndarray,
                 options: np.ndarray) -> None:

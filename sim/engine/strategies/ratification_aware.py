@@ -12,11 +12,156 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sim.engine.observation import Observation
+from sim.engine.prepared import StageView
 from sim.engine.strategies.base import StrategyParams
 from sim.engine.strategies.registry import register
-from sim.engine.strategies.time_dependent import TimeDependent, TimeDependentParams
+from sim.engine.strategies.time_dependent import (
+    TimeDependent,
+    TimeDependentKernel,
+    TimeDependentParams,
+)
 
-__all__ = ["RatificationAware"]
+#: A ranking in expected utility: ``(rows, expected utilities descending, ascending)``.
+Ranked = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+#: The packages a belief lets it consider, in ``order``: ``(rows, p, u, u ascending)``.
+Positive = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _positive(p: np.ndarray, order: np.ndarray, u: np.ndarray) -> Positive:
+    """The rows of ``order`` with ``p > 0`` (still by own utility, descending)."""
+    pr = p[order]
+    keep = pr > 0.0
+    uu = u[order][keep]
+    return order[keep], pr[keep], uu, np.ascontiguousarray(uu[::-1])
+
+
+def _rank(positive: Positive, d: float) -> Ranked:
+    """`RatificationAware._ranked` for one belief and reservation value ``d``.
+
+    The rows worth at least ``d`` are a prefix of ``positive`` (own utility descending).
+    """
+    rows, pr, uu, asc = positive
+    n = asc.shape[0] - int(np.searchsorted(asc, d, side="left"))
+    rows, pr, uu = rows[:n], pr[:n], uu[:n]
+    eu = pr * uu + (1.0 - pr) * d
+    if eu.size > 1 and not np.all(eu[:-1] >= eu[1:]):  # else the stable sort is the identity
+        idx = np.argsort(-eu, kind="stable")  # ties keep the order: own utility first
+        rows, eu = rows[idx], eu[idx]
+    return rows, eu, np.ascontiguousarray(eu[::-1])
+
+
+class RatificationAwareKernel(TimeDependentKernel):
+    """`RatificationAware` over a batch: `TimeDependentKernel` where it holds no beliefs.
+
+    With beliefs (``self.beliefs``, per run), the runs of a call are grouped by belief and
+    reservation value; each group shares one ranking in expected utility (cached per
+    call), so one aspiration and one window, and the frequency model picks per run.
+    """
+
+    def __init__(self, strategy: Any, view: StageView, actor: int) -> None:
+        super().__init__(strategy, view, actor)
+        self._ranks: dict[tuple[int, float], Ranked] = {}
+        self._positive: dict[int, Positive] = {}
+
+    def start(self, batch: int, n_actors: int) -> None:
+        """Start a batch: no rankings yet (belief keys are per call)."""
+        super().start(batch, n_actors)
+        self._ranks = {}  # belief keys are per call
+        self._positive = {}
+
+    def _groups(self, runs: np.ndarray, res: np.ndarray
+                ) -> list[tuple[np.ndarray, float, np.ndarray, Ranked]] | None:
+        """``[(positions in runs, reservation value, ratification vector, ranking)]``.
+
+        None: it holds no beliefs (no beliefs at the table, or it is no negotiator).
+        """
+        if self.beliefs is None:
+            return None
+        out = []
+        for pos, key, p in self.beliefs.groups(runs, self.actor):
+            if p is None:
+                return None  # not a negotiator: it holds no beliefs in any run
+            positive = self._positive.get(key)
+            if positive is None:
+                positive = self._positive[key] = _positive(p, self.order, self.u)
+            values, inverse = np.unique(res[pos], return_inverse=True)
+            by = np.argsort(inverse, kind="stable")
+            bounds = np.searchsorted(inverse[by], np.arange(values.size + 1))
+            for j, d in enumerate(values.tolist()):
+                ranked = self._ranks.get((key, d))
+                if ranked is None:
+                    ranked = self._ranks[(key, d)] = _rank(positive, d)
+                out.append((pos[by[bounds[j]:bounds[j + 1]]], d, p, ranked))
+        return out
+
+    def _aspiration(self, eu: np.ndarray, d: float, t: float) -> float:
+        """`RatificationAware.aspiration_at` (``eu`` non-empty)."""
+        e_max = float(eu[0])
+        e_min = max(d, float(eu[-1]))
+        return min(e_min + (1.0 - self.strategy.conceded(t)) * (e_max - e_min), e_max)
+
+    def _window_of(self, ranked: Ranked, target: float) -> np.ndarray:
+        """`RatificationAware._window` (the ranking non-empty)."""
+        rows, _, asc = ranked
+        n = max(int(asc.shape[0] - np.searchsorted(asc, target, side="left")), 1)
+        return rows[max(0, n - self.strategy.params.window):n]
+
+    def propose(self, runs: np.ndarray, t: int, times: tuple[float, ...],
+                deadline: int, res: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        """`RatificationAware._propose` per run (`TimeDependentKernel` without beliefs)."""
+        groups = self._groups(runs, res)
+        if groups is None:
+            return super().propose(runs, t, times, deadline, res, packages)
+        out = np.full(runs.shape[0], -1, dtype=np.int64)
+        assert self.memory is not None
+        for pos, d, _p, ranked in groups:
+            if ranked[1].shape[0] == 0:
+                continue  # nothing worth proposing: a pass
+            window = self._window_of(ranked, self._aspiration(ranked[1], d, times[t]))
+            near = window[::-1]  # ascending expected utility: nearest the aspiration
+            pick = np.full(pos.size, -1, dtype=np.int64)
+            if self.draws:  # each run's own generator, in its order
+                for j, b in enumerate(runs[pos].tolist()):
+                    rng = self.rngs[b]
+                    if rng.random() < self.explore:
+                        pick[j] = window[int(rng.integers(window.shape[0]))]
+            rest = pick < 0
+            if rest.any():
+                pick[rest] = self.memory.most_similar_shared(runs[pos][rest], near, packages)
+            out[pos] = pick
+        bad = (out >= 0) & ~(self.acceptable[np.maximum(out, 0)]
+                             & (self.u[np.maximum(out, 0)] >= res))
+        out[bad] = -1  # the final check (never happens: ranked rows pass it)
+        return out
+
+    def respond(self, runs: np.ndarray, t: int, times: tuple[float, ...], deadline: int,
+                res: np.ndarray, offer: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        """`RatificationAware._respond` per run (`TimeDependentKernel` without beliefs)."""
+        groups = self._groups(runs, res)
+        if groups is None:
+            return super().respond(runs, t, times, deadline, res, offer, packages)
+        yes = np.zeros(runs.shape[0], dtype=bool)
+        assert self.memory is not None
+        t_next = min(1.0, (t + 1) / max(deadline - 1, 1))
+        for pos, d, p, ranked in groups:
+            if ranked[1].shape[0] == 0:
+                continue  # its aspiration is inf: it accepts nothing
+            off = offer[pos]
+            u, pr = self.u[off], p[off]
+            ok = self.acceptable[off] & (u >= d) & (pr > 0.0)
+            e = pr * u + (1.0 - pr) * d
+            accept = ok & (e >= self._aspiration(ranked[1], d, times[t]))
+            target = self._aspiration(ranked[1], d, t_next)
+            maybe = ok & ~accept & (e >= target)  # AC_next: its next proposal
+            if maybe.any():
+                window = self._window_of(ranked, target)
+                rows = self.memory.most_similar_shared(runs[pos[maybe]], window, packages)
+                pn = p[rows]
+                accept[maybe] = e[maybe] >= pn * self.u[rows] + (1.0 - pn) * d
+            yes[pos] = accept
+        return yes
 
 
 @register
@@ -51,6 +196,7 @@ class RatificationAware(TimeDependent):
     time_dependent = False
     reservation_aware = True
     Params: ClassVar[type[StrategyParams]] = TimeDependentParams
+    kernel = RatificationAwareKernel
 
     def _reset(self) -> None:
         super()._reset()
