@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 from strategies import CI_MAX_EXAMPLES
 
@@ -26,3 +27,16 @@ _COMMON = dict(
 settings.register_profile("ci", max_examples=CI_MAX_EXAMPLES, **_COMMON)
 settings.register_profile("dev", max_examples=400, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _release_mesa_models():
+    """After each test, drop the finished models Mesa keeps alive (`release_finished_models`).
+
+    Mesa 3.3 keeps every model that created an agent in a class-level dict, so a session of
+    per-run models would only grow; the forked hostile-input children inherit its pages.
+    """
+    yield
+    from sim.experiment.worker import release_finished_models
+
+    release_finished_models()

@@ -30,6 +30,7 @@ from sim.engine.batch import Fallback, plan, run_batch, simulate_many
 from sim.engine.batch.ratify import Votes
 from sim.engine.protocols.summit_ratification import SummitRatification
 from sim.engine.settings import RunConfig, StrategySpec
+from sim.experiment.worker import release_finished_models
 from sim.scenario import compile_problem, run_config, validate_data
 
 #: Why the batch engine may refuse one of these examples.
@@ -195,6 +196,7 @@ def test_every_q7_design_point_batches_and_matches():
         got, reason = simulate_many(prepared, config, seed_list)
         assert reason is None and got == ref, pid
         n += 1
+        release_finished_models()  # Mesa keeps every model that made an agent (worker.py)
     assert n == 36
 
 

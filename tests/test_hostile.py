@@ -32,11 +32,23 @@ SECONDS = 10.0
 RSS_MB = 1024.0
 
 
+def _resident_mb() -> float:
+    """This process's resident set now (a forked child starts with it)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def run_forked(case: Case, timeout: float = SECONDS) -> Outcome:
-    """Run ``main(case.argv)`` in a forked child (sim already imported): code, time, RSS."""
+    """Run ``main(case.argv)`` in a forked child (sim already imported): code, time, RSS.
+
+    The RSS is the child's peak above the resident set it inherits at the fork (the test
+    process's, which earlier tests in the session may have grown), so it measures what the
+    command itself holds.
+    """
     import tempfile
 
     with tempfile.TemporaryFile() as err:
+        base = _resident_mb()
         t0 = time.perf_counter()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child
@@ -70,7 +82,7 @@ def run_forked(case: Case, timeout: float = SECONDS) -> Outcome:
         seconds = time.perf_counter() - t0
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
-    return Outcome(code, seconds, usage.ru_maxrss / 1024, text)
+    return Outcome(code, seconds, max(0.0, usage.ru_maxrss / 1024 - base), text)
 
 
 def _check(case: Case, out: Outcome) -> None:
@@ -316,6 +328,7 @@ def test_any_bytes_as_a_scenario_or_experiment_file_give_0_or_2(tmp_path: Path,
                                                               data: bytes) -> None:
     f = tmp_path / "any.yaml"
     f.write_bytes(data)
+    base = _resident_mb()  # in process: what these files leave behind, not the session's peak
     for argv in (["validate", str(f)], ["sweep", str(f), "--out", str(tmp_path / "o"), "-q",
                                         "--workers", "1"]):
         err = io.StringIO()
@@ -325,4 +338,4 @@ def test_any_bytes_as_a_scenario_or_experiment_file_give_0_or_2(tmp_path: Path,
         assert code in (0, 2), (argv[0], data, err.getvalue())
         assert "Traceback" not in err.getvalue()
         assert time.perf_counter() - t0 < SECONDS
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 < RSS_MB
+    assert _resident_mb() - base < RSS_MB

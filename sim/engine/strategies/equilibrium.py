@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine.observation import Observation
-from sim.engine.prepared import StageView
 from sim.engine.strategies.base import Strategy, StrategyParams
 from sim.engine.strategies.kernel import Kernel
 from sim.engine.strategies.registry import register
 
 if TYPE_CHECKING:
     from sim.engine.equilibrium_play import SeatPlay
+    from sim.engine.prepared import StageView
 
 __all__ = ["Equilibrium"]
 

@@ -7,12 +7,11 @@ Core object:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from sim.engine.observation import Observation
-from sim.engine.prepared import StageView
 from sim.engine.strategies.base import StrategyParams
 from sim.engine.strategies.registry import register
 from sim.engine.strategies.time_dependent import (
@@ -20,6 +19,9 @@ from sim.engine.strategies.time_dependent import (
     TimeDependentKernel,
     TimeDependentParams,
 )
+
+if TYPE_CHECKING:
+    from sim.engine.prepared import StageView
 
 #: A ranking in expected utility: ``(rows, expected utilities descending, ascending)``.
 Ranked = tuple[np.ndarray, np.ndarray, np.ndarray]
