@@ -191,8 +191,9 @@ def test_kernels_that_draw_match_the_per_run_generator(data):
     prepared, config = _setup(scenario, package_only=True)
     seed_list = data.draw(st.lists(seeds(), min_size=2, max_size=6, unique=True))
     reason = _check(prepared, config, seed_list)
-    # batched (not replayed by the canary), unless a walk-out would not end the talks
-    assert reason is None or "may walk out" in reason, reason
+    # batched (not replayed by the canary), unless a walk-out would leave a mediated single
+    # text going (package sequencing: other tables shrink, tests/test_batch_tables.py)
+    assert reason is None or "may walk out of a mediated single text" in reason, reason
 
 
 VOTERS = ("annealer", "hill_climber")

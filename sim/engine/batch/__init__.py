@@ -11,7 +11,8 @@ and name their objections (`ObjectingKernel` where a strategy has its own rule).
 
 ``ceasefire_first`` talks are played by `sim.engine.batch.stages` (each stage on its own
 clock and view, the runs grouped by stage; a ceasefire in force recomputes the run's war
-from its own draws); walk-outs, by either ``walk_rule``, by `sim.engine.batch.walks`;
+from its own draws); walk-outs, by either ``walk_rule``, by `sim.engine.batch.walks`,
+and tables that shrink when a walk-out leaves the talks going by `tables`;
 audience costs are added to the reservation values as they are drawn (`draws`); the
 summit's votes, renegotiation and per-run beliefs about the ratifiers are in `ratify`.
 """

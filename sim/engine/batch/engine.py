@@ -12,17 +12,20 @@ the proposer rotating over the seats (``alternating_offers``, ``summit_ratificat
 recognised at random (``random_proposer``: one uniform draw per round from the run's
 generator), and the mediated ``single_text`` (`sim.engine.batch.single_text`: a drafting
 kernel, the parties' answers and objections), ``package`` and ``ceasefire_first``
-sequencing (`sim.engine.batch.stages`), audience costs, both walk rules, and a table from
+sequencing (`sim.engine.batch.stages`), audience costs, both walk rules. A table from
 which any walk-out ends the talks (every seat that may walk is a veto actor, essential,
-or its leaving makes the rule unreachable), so the table never changes while a run goes
-on. The summit's ratification vote, with ``renegotiate`` (a rejected deal back to the
-table, ``max_attempts``) and the negotiators' ``beliefs`` about the ratifiers, per run
-(`sim.engine.batch.ratify`: one posterior per vote history, handed to the kernels that
-read it), under ``package`` sequencing (under ``ceasefire_first`` either falls back).
-Equilibrium agents get the play the model binds (`sim.engine.equilibrium_play`), once per
-plan. Each round, the live runs are grouped by their proposer. Every actor (ratifiers
-included) needs a strategy kernel (`sim.engine.batch.kernels`). Anything else
-falls back to the per-run engine, with the reason.
+or its leaving makes the rule unreachable) never changes while a run goes on; one that a
+seat may leave while the talks go on shrinks run by run (`sim.engine.batch.tables`)
+under ``alternating_offers`` and ``random_proposer`` with ``package`` sequencing, and
+falls back under ``ceasefire_first`` or in a single text. The summit's ratification
+vote, with ``renegotiate`` (a rejected deal back to the table, ``max_attempts``) and the
+negotiators' ``beliefs`` about the ratifiers, per run (`sim.engine.batch.ratify`: one
+posterior per vote history, handed to the kernels that read it), under ``package``
+sequencing (under ``ceasefire_first`` either falls back). Equilibrium agents get the play
+the model binds (`sim.engine.equilibrium_play`), once per plan. Each round, the live runs
+are grouped by their proposer (on a table that shrinks, first by their table). Every
+actor (ratifiers included) needs a strategy kernel (`sim.engine.batch.kernels`). Anything
+else falls back to the per-run engine, with the reason.
 
 Randomness stays per run: each run's generator is ``default_rng(seed)``, drawn from in
 the order of `NegotiationModel` (Mesa's seed for ``model.random``, the war's trajectory,
@@ -50,6 +53,7 @@ from sim.engine.batch.ratify import Votes
 from sim.engine.batch.result import result
 from sim.engine.batch.single_text import Mediation, mediation, run_single_text
 from sim.engine.batch.stages import run_staged, stage_plans
+from sim.engine.batch.tables import run_tables
 from sim.engine.batch.walks import Shown, walk_outs
 from sim.engine.dynamics import Dynamics, audience_offsets, compile_dynamics
 from sim.engine.equilibrium_play import seat_plays
@@ -102,6 +106,26 @@ class Batch:
     max_attempts: int | None = None
     #: summit with beliefs: the negotiators' prior beliefs (`TableBeliefs`), else None
     prior: Any = None
+    #: whether a walk-out may leave the talks going on a smaller table (`batch.tables`)
+    shrinks: bool = False
+    #: pass tables of smaller tables, by (proposer, seats still at the table), built lazily
+    smaller: dict[tuple[int, tuple[int, ...]], np.ndarray] = field(default_factory=dict)
+
+    def pass_table(self, p: int, active: tuple[int, ...]) -> np.ndarray:
+        """The pass table of proposer ``p`` when only ``active`` are at the table.
+
+        The rule's veto and quota bars are those of the full table (they do not fall
+        when actors walk out); the responders are the active seats after ``p``.
+        """
+        if len(active) == len(self.protocol.seats):
+            return self.passes[p]
+        key = (p, active)
+        got = self.smaller.get(key)
+        if got is None:
+            proto = self.protocol
+            got = _pass_table(proto.rule, p, proto.responders_after(active, p), active)
+            self.smaller[key] = got
+        return got
 
 
 def _pass_table(rule: Any, sponsor: int, voters: Sequence[int], active: Sequence[int]
@@ -137,10 +161,19 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
         except UserError:
             return Fallback("invalid settings")  # the per-run engine reports them
     seats = protocol.seats
-    if protocol.walk_away:
-        for a in seats:
-            if protocol.can_walk(a) and not _breaks_alone(protocol, a):
-                return Fallback(f"{protocol.actors[a]} may walk out without ending the talks")
+    shrinking = [a for a in seats if protocol.walk_away and protocol.can_walk(a)
+                 and not _breaks_alone(protocol, a)]
+    if shrinking:  # a table that may shrink (`sim.engine.batch.tables`)
+        where = ""
+        if protocol.mediator() is not None:
+            where = "of a mediated single text"
+        elif protocol.ceasefire_issue is not None:
+            where = "under ceasefire_first"
+        elif not isinstance(protocol, (AlternatingOffers, RandomProposer)):
+            where = f"under {cls.name}"
+        if where:
+            return Fallback(f"{protocol.actors[shrinking[0]]} may walk out {where} without "
+                            "ending the talks (no batch kernel)")
     view = prepared.view(protocol.first_view)
     acting = set(seats) | set(getattr(protocol, "ratifiers", ()))
     kernels: list[Kernel | None] = []
@@ -194,6 +227,7 @@ def plan(prepared: Prepared, config: RunConfig, rounds: int | None = None) -> Ba
                   acceptable=np.stack(view.acceptable, axis=1),
                   best=np.asarray(view.best, dtype=np.float64), mediation=med,
                   audience=audience, prior=prior)
+    batch.shrinks = bool(shrinking)
     if isinstance(protocol, SummitRatification):
         batch.renegotiate = bool(protocol.params.renegotiate)
         batch.max_attempts = protocol.params.max_attempts
@@ -228,6 +262,8 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
     proto, view, prepared = batch.protocol, batch.view, batch.prepared
     if batch.stages is not None:
         return run_staged(batch, seeds)
+    if batch.shrinks:
+        return run_tables(batch, seeds)
     deadline, seats = proto.deadline, proto.seats
     B = len(seeds)
     live_draws = any(k is not None and k.draws for k in batch.kernels)

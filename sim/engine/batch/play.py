@@ -114,12 +114,14 @@ def stage_clock(proto: Any, t: int, clock: Clock | None) -> tuple[int, tuple[flo
     return t - clock[0], relative_times(clock[1]), clock[1]
 
 
-def ask(play: Play, runs: np.ndarray, p: int, t: int, clock: Clock | None = None
+def ask(play: Play, runs: np.ndarray, p: int, t: int, clock: Clock | None = None,
+        active: tuple[int, ...] | None = None
         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, np.ndarray]]:
     """Proposer ``p`` offers in ``runs``, the others observe it and respond.
 
     Returns the runs with an offer, their offers, where the rule passed, and per responder
     whether it accepted (red lines applied). Records each run's offer in ``last_offer``.
+    ``active``: the seats still at the table in all of ``runs`` (None: every seat).
     """
     batch, kernels, res = play.batch, play.kernels, play.res
     proto, view = batch.protocol, batch.view
@@ -135,7 +137,8 @@ def ask(play: Play, runs: np.ndarray, p: int, t: int, clock: Clock | None = None
         ka = kernels[a]
         if a != p and ka is not None:
             ka.observe(runs, p, offer, opts)
-    responders = proto.responders_after(seats, p)
+    table = seats if active is None else active
+    responders = proto.responders_after(table, p)
     mask = np.zeros(runs.size, dtype=np.int64)
     acc_by: dict[int, np.ndarray] = {}
     for j, a in enumerate(responders):
@@ -143,21 +146,23 @@ def ask(play: Play, runs: np.ndarray, p: int, t: int, clock: Clock | None = None
                                          offer, packages) & view.acceptable[a][offer]
         acc_by[a] = yes
         mask |= yes.astype(np.int64) << j
-    return runs, offer, batch.passes[p][mask], acc_by
+    passes = batch.passes[p] if active is None else batch.pass_table(p, active)
+    return runs, offer, passes[mask], acc_by
 
 
 def offer_round(play: Play, runs: np.ndarray, p: int, t: int, done: np.ndarray,
-                clock: Clock | None = None) -> None:
+                clock: Clock | None = None, active: tuple[int, ...] | None = None) -> None:
     """Proposer ``p`` offers in ``runs``; settle the passed ones, update ``seen``.
 
-    ``clock``: the stage's clock (`stage_clock`), None: the protocol's.
+    ``clock``: the stage's clock (`stage_clock`), None: the protocol's; ``active``: the
+    seats still at the table in all of ``runs`` (None: every seat).
     """
     batch, kernels, res = play.batch, play.kernels, play.res
     proto, view = batch.protocol, batch.view
     packages = batch.prepared.packages
-    seats = proto.seats
+    seats = proto.seats if active is None else active
     lt, times, deadline = stage_clock(proto, t, clock)
-    runs, offer, passed, acc_by = ask(play, runs, p, t, clock)
+    runs, offer, passed, acc_by = ask(play, runs, p, t, clock, active)
     if passed.any():
         prun, prow = runs[passed], offer[passed]
         if batch.ratify is not None:

@@ -3,6 +3,7 @@
 Core objects:
     Shown: per run and actor, what the others have shown it in the current stage (the
         rounds of their proposals inside its acceptable set), for ``walk_rule: expected``.
+    leaving: after a round, per walker, the runs where its rules make it leave.
     walk_outs: after a round, the runs where a walker leaves; they end (walk-out).
     continuation: `rounds.continuation_estimate` for many runs of one actor at once.
 
@@ -20,7 +21,7 @@ import numpy as np
 from sim.engine.batch.play import Clock, Play
 from sim.engine.protocols.records import WALK_AWAY
 
-__all__ = ["Shown", "continuation", "walk_outs"]
+__all__ = ["Shown", "continuation", "leaving", "walk_outs"]
 
 
 class Shown:
@@ -74,18 +75,15 @@ def continuation(delta: float, best: float, seen: np.ndarray, first: np.ndarray,
     return est
 
 
-def walk_outs(play: Play, live: np.ndarray, t: int, done: np.ndarray,
-              clock: Clock | None = None, shown: Shown | None = None) -> None:
-    """The live runs not ``done`` this round where a walker leaves: they end (walk-out).
+def leaving(play: Play, rest: np.ndarray, t: int, clock: Clock | None = None,
+            shown: Shown | None = None) -> list[np.ndarray]:
+    """Per walker (``batch.walkers``), in which of ``rest`` its rules make it leave.
 
-    ``clock``: the stage's ``(first round, rounds)`` (None: the protocol's); ``shown``:
-    the rule history for ``walk_rule: expected`` (None: rule ``seen``).
+    Whether it is still at the table is the caller's to check.
     """
     batch = play.batch
     proto = batch.protocol
-    rest = live[~done[live]]
     start, length = (0, proto.deadline) if clock is None else clock
-    out = np.zeros(rest.size, dtype=bool)
     who = []
     for a in batch.walkers:
         r = play.res[rest, t, a]
@@ -99,6 +97,21 @@ def walk_outs(play: Play, live: np.ndarray, t: int, done: np.ndarray,
         elif t - start >= math.ceil(proto.walk_away_after * length):
             w |= r > play.seen[rest, a]
         who.append(w)
+    return who
+
+
+def walk_outs(play: Play, live: np.ndarray, t: int, done: np.ndarray,
+              clock: Clock | None = None, shown: Shown | None = None) -> None:
+    """The live runs not ``done`` this round where a walker leaves: they end (walk-out).
+
+    ``clock``: the stage's ``(first round, rounds)`` (None: the protocol's); ``shown``:
+    the rule history for ``walk_rule: expected`` (None: rule ``seen``).
+    """
+    batch = play.batch
+    rest = live[~done[live]]
+    who = leaving(play, rest, t, clock, shown)
+    out = np.zeros(rest.size, dtype=bool)
+    for w in who:
         out |= w
     for j in np.flatnonzero(out).tolist():
         b = int(rest[j])
