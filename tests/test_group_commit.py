@@ -79,3 +79,34 @@ def test_a_crash_before_the_manifest_write_loses_only_the_group(exp, tmp_path, m
     assert not [p for p in (out / "runs").iterdir() if p.name.startswith(PENDING_PREFIX)]
     got = pq.read_table(out / "runs").sort_by("run_id")
     assert got.equals(pq.read_table(clean / "runs").sort_by("run_id"))
+
+
+def test_a_stop_during_a_group_commit_records_each_part_once(exp, tmp_path, monkeypatch):
+    """SIGTERM while a group's manifest is written: the stop waits for the commit, the
+    sweep ends with 143's exception, and no part is recorded twice (the drain used to
+    commit the just-committed group again)."""
+    import os
+    import signal
+
+    from sim.experiment.dataset import verify
+    from sim.experiment.stopping import Interrupted
+
+    real = ResultsDir.write_manifest
+    sent = {"n": 0}
+
+    def signalled(self, sync_dir=True):
+        out = real(self, sync_dir)
+        if self.parts and sent["n"] == 0:  # the first group is now recorded
+            sent["n"] = 1
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives inside the critical block
+        return out
+
+    monkeypatch.setattr(ResultsDir, "write_manifest", signalled)
+    monkeypatch.setattr(group.GroupCommit.__init__, "__defaults__", (3, 3600.0))
+    out = tmp_path / "out"
+    with pytest.raises(Interrupted):
+        sweep(exp, SweepOptions(out=out, workers=1, chunk_size=2, progress="quiet"))
+    names = _manifest_parts(out)
+    assert sent["n"] == 1 and names and len(names) == len(set(names)), names
+    monkeypatch.setattr(ResultsDir, "write_manifest", real)
+    assert verify(out).problems == []

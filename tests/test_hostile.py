@@ -300,7 +300,8 @@ def test_kill_9_of_the_parent_leaves_no_worker_and_sigterm_is_quick(tmp_path: Pa
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=10)
     assert code == 143 and time.perf_counter() - t0 < 5
-    assert _sweep("--verify", str(tmp_path / "k")).returncode == 0
+    verify = _sweep("--verify", str(tmp_path / "k"))
+    assert verify.returncode == 0, verify.stderr
 
 
 def test_two_sweeps_started_together_one_runs_the_other_exits_2(tmp_path: Path) -> None:

@@ -62,11 +62,14 @@ class GroupCommit:
         """Commit every held table (one manifest write), then advance the progress."""
         group = self._group
         if group:
+            # the bookkeeping stays inside the block: a stop that arrived during the commit
+            # is raised when the block ends, and must not find the committed tables still
+            # held (the drain that follows would commit them a second time)
             with critical():
                 self.results.commit_many(group)
-            rows = sum(t.num_rows for t in group)
-            self.rows += rows
-            self.parts += len(group)
-            self.progress.advance(rows)
-            self._group = []
+                self._group = []
+                rows = sum(t.num_rows for t in group)
+                self.rows += rows
+                self.parts += len(group)
+                self.progress.advance(rows)
         self._last = time.perf_counter()

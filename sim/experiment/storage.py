@@ -290,12 +290,22 @@ class ResultsDir:
         return POINTS in self.files and (self.path / POINTS).exists()
 
     def write_points(self, batches: Iterable[pa.RecordBatch]) -> None:
-        """Write ``points.parquet`` from record batches (streamed), atomically; record it."""
-        try:
-            self.files[POINTS] = write_points(self.path, self.plan, batches)
-            self.write_manifest()
-        except OSError as exc:
-            raise _cannot_write(self.path / POINTS, exc) from None
+        """Write ``points.parquet`` from record batches, atomically; record it.
+
+        The batches (one row per design point, prepared in the workers) are gathered first,
+        where a SIGINT or SIGTERM may stop the sweep; the file and its manifest record are
+        then written as one critical block, so a stop never leaves an unrecorded
+        ``points.parquet`` that ``--verify`` would call a stray.
+        """
+        from sim.experiment.stopping import critical
+
+        gathered = list(batches)
+        with critical():
+            try:
+                self.files[POINTS] = write_points(self.path, self.plan, gathered)
+                self.write_manifest()
+            except OSError as exc:
+                raise _cannot_write(self.path / POINTS, exc) from None
 
     def read_points(self, columns: list[str] | None = None,
                     dictionary: list[str] | None = None) -> pa.Table:
