@@ -48,7 +48,7 @@ from sim.engine import protocols, strategies
 from sim.engine.api import RunResult
 from sim.engine.batch.draws import draw_proposers, draws
 from sim.engine.batch.kernels import KERNELS, Kernel, kernel_for
-from sim.engine.batch.play import Play, fresh_kernels, offer_round
+from sim.engine.batch.play import Play, fresh_kernels, next_live, offer_round
 from sim.engine.batch.ratify import Votes
 from sim.engine.batch.result import result
 from sim.engine.batch.single_text import Mediation, mediation, run_single_text
@@ -60,7 +60,7 @@ from sim.engine.equilibrium_play import seat_plays
 from sim.engine.prepared import Prepared, StageView
 from sim.engine.protocols.alternating_offers import AlternatingOffers
 from sim.engine.protocols.random_proposer import RandomProposer
-from sim.engine.protocols.records import DEADLINE, NEUTRAL
+from sim.engine.protocols.records import NEUTRAL
 from sim.engine.protocols.single_text import SingleText
 from sim.engine.protocols.summit_ratification import SummitRatification
 from sim.engine.settings import RunConfig
@@ -295,12 +295,7 @@ def run_batch(batch: Batch, seeds: Sequence[int]) -> list[RunResult]:
                 shown.record(play, live, t)
             # no walk-outs in the round of a rejected deal (`rounds._settle`)
             walk_outs(play, live[~play.rejected[live]], t, done, shown=shown)
-        if t + 1 >= deadline:
-            last = live[~done[live]]
-            play.reason[last] = DEADLINE
-            play.end_round[last] = t
-            done[last] = True
-        live = live[~done[live]]
+        live = next_live(play, live, t, deadline, done)
     actors = prepared.problem.actors
     out = []
     for b in range(B):

@@ -29,11 +29,11 @@ import numpy as np
 from sim.engine.batch.kernels import Kernel, Memory
 from sim.engine.batch.ratify import Votes, settle
 from sim.engine.protocols.base import relative_times
-from sim.engine.protocols.records import AGREEMENT
+from sim.engine.protocols.records import AGREEMENT, DEADLINE
 from sim.engine.protocols.summit_ratification import SummitRatification
 
-__all__ = ["Clock", "Play", "ask", "fresh_kernels", "kernel", "offer_round", "stage_clock",
-           "update_seen"]
+__all__ = ["Clock", "Play", "ask", "fresh_kernels", "kernel", "next_live", "offer_round",
+           "stage_clock", "update_seen"]
 
 #: A stage's clock: ``(first round, number of rounds)``.
 Clock = tuple[int, int]
@@ -184,6 +184,17 @@ def offer_round(play: Play, runs: np.ndarray, p: int, t: int, done: np.ndarray,
     if proto.walk_away:
         update_seen(play.seen, batch.utilities, batch.acceptable, runs[~passed],
                     offer[~passed], p, {a: v[~passed] for a, v in acc_by.items()}, seats)
+
+
+def next_live(play: Play, live: np.ndarray, t: int, deadline: int, done: np.ndarray
+              ) -> np.ndarray:
+    """The runs live in round ``t + 1``; after the last round the rest end at the deadline."""
+    if t + 1 >= deadline:
+        last = live[~done[live]]
+        play.reason[last] = DEADLINE
+        play.end_round[last] = t
+        done[last] = True
+    return live[~done[live]]
 
 
 def update_seen(seen: np.ndarray, utilities: np.ndarray, acceptable: np.ndarray, runs: np.ndarray,

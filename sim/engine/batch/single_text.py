@@ -28,12 +28,12 @@ import numpy as np
 from sim.engine import strategies
 from sim.engine.api import RunResult
 from sim.engine.batch.draws import draws
-from sim.engine.batch.play import Play, kernel, update_seen
+from sim.engine.batch.play import Play, kernel, next_live, update_seen
 from sim.engine.batch.result import result
 from sim.engine.batch.walks import walk_outs
 from sim.engine.observation import MediatorObservation
 from sim.engine.prepared import Prepared, StageView
-from sim.engine.protocols.records import AGREEMENT, DEADLINE, NEUTRAL
+from sim.engine.protocols.records import AGREEMENT, NEUTRAL
 from sim.engine.strategies.base import MAX_OBJECTIONS, Strategy
 from sim.engine.strategies.kernel import (
     DraftKernel,
@@ -147,12 +147,7 @@ def run_single_text(batch: Any, seeds: Sequence[int]) -> list[RunResult]:
         _round(play, med, drafter, live, t, done, texts, n_texts)
         if proto.walk_away:
             walk_outs(play, live, t, done)  # rule ``seen`` (`plan`)
-        if t + 1 >= deadline:
-            last = live[~done[live]]
-            play.reason[last] = DEADLINE
-            play.end_round[last] = t
-            done[last] = True
-        live = live[~done[live]]
+        live = next_live(play, live, t, deadline, done)
     return [result(prepared, deadline, int(seeds[b]), str(play.reason[b]), int(play.deal[b]),
                    int(play.end_round[b]), play.ratified[b], play.walked[b], res[b])
             for b in range(B)]

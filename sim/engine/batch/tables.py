@@ -39,11 +39,11 @@ import numpy as np
 
 from sim.engine.api import RunResult
 from sim.engine.batch.draws import draws
-from sim.engine.batch.play import Play, fresh_kernels, offer_round
+from sim.engine.batch.play import Play, fresh_kernels, next_live, offer_round
 from sim.engine.batch.result import result
 from sim.engine.batch.walks import Shown, leaving
 from sim.engine.protocols.random_proposer import RandomProposer
-from sim.engine.protocols.records import DEADLINE, WALK_AWAY
+from sim.engine.protocols.records import WALK_AWAY
 from sim.engine.protocols.rounds import _breaks_down
 from sim.engine.protocols.rules import next_seat
 
@@ -158,12 +158,7 @@ def run_tables(batch: Any, seeds: Sequence[int]) -> list[RunResult]:
             if shown is not None:
                 shown.record(play, live, t)
             _walk_outs(play, tables, live, t, done, mask, shown)
-        if t + 1 >= deadline:
-            last = live[~done[live]]
-            play.reason[last] = DEADLINE
-            play.end_round[last] = t
-            done[last] = True
-        live = live[~done[live]]
+        live = next_live(play, live, t, deadline, done)
     return [result(prepared, deadline, int(seeds[b]), str(play.reason[b]), int(play.deal[b]),
                    int(play.end_round[b]), play.ratified[b], play.walked[b], res[b],
                    attempts=int(play.attempts[b])) for b in range(B)]
