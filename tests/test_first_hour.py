@@ -227,7 +227,9 @@ def test_the_dask_timeout_message_states_the_time_it_took(monkeypatch):
     took = time.monotonic() - start
     (line,) = exc.value.lines
     waited = float(re.search(r"gave up after ([\d.]+) s", line).group(1))
-    assert 0.9 <= waited <= took + 0.05
+    # the measured attempt, not the setting: dask may give up a little before its timeout
+    # (its retries back off), and never after the call returned
+    assert 0.3 <= waited <= took + 0.05
     assert "the connect timeout is 1 s" in line
     assert not re.search(r"after 1 s\b", line)  # dask's own figure is not the time taken
 
